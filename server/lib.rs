@@ -3,3 +3,4 @@
 //! The crate is organised by concern; see `docs/ARCHITECTURE.md` for the data flow.
 
 pub mod db;
+pub mod sql;

@@ -1,0 +1,184 @@
+//! PostgreSQL's own grammar (libpg_query): the authority on syntax errors.
+//!
+//! The `pg_query` crate links libpg_query but drops the error position, which
+//! a diagnostic needs, so the one raw-grammar entry point used here is
+//! declared directly. Every call into libpg_query in this program goes
+//! through [`with_libpg_query`]: libpg_query redirects the process-wide
+//! stderr (fd 2) around each parse, which is not safe from two threads at once.
+
+use std::ffi::{CStr, CString, c_char, c_int};
+use std::sync::Mutex;
+
+#[repr(C)]
+struct PgQueryError {
+    message: *mut c_char,
+    funcname: *mut c_char,
+    filename: *mut c_char,
+    lineno: c_int,
+    /// 1-based character position of the error, 0 when unknown.
+    cursorpos: c_int,
+    context: *mut c_char,
+}
+
+#[repr(C)]
+struct PgQueryIsUtilityResult {
+    length: c_int,
+    items: *mut bool,
+    error: *mut PgQueryError,
+}
+
+unsafe extern "C" {
+    /// Runs the raw grammar only (no protobuf or JSON output): the cheapest
+    /// full syntax check libpg_query offers.
+    fn pg_query_is_utility_stmt(query: *const c_char) -> PgQueryIsUtilityResult;
+    fn pg_query_free_is_utility_result(result: PgQueryIsUtilityResult);
+}
+
+static LIBPG_QUERY: Mutex<()> = Mutex::new(());
+
+/// Runs `call` while no other thread is inside libpg_query.
+pub fn with_libpg_query<T>(call: impl FnOnce() -> T) -> T {
+    // A poisoned lock only means another call panicked; libpg_query itself
+    // keeps no state between calls, so carrying on is safe.
+    let _guard = LIBPG_QUERY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    call()
+}
+
+/// A syntax error as PostgreSQL reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    /// Byte offset into the checked text, when PostgreSQL named a position.
+    pub offset: Option<usize>,
+}
+
+/// What the grammar says about one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrammarVerdict {
+    Valid { is_utility: bool },
+    Invalid(SyntaxError),
+}
+
+/// Checks `statement` with PostgreSQL's grammar.
+pub fn check(statement: &str) -> GrammarVerdict {
+    // A NUL byte cannot cross the C boundary; PostgreSQL rejects it anyway,
+    // and a space of the same length keeps every offset valid.
+    let c_text = match CString::new(statement) {
+        Ok(text) => text,
+        Err(_) => {
+            let offset = statement.find('\0');
+            return GrammarVerdict::Invalid(SyntaxError {
+                message: "the text contains a NUL byte, which PostgreSQL does not accept".into(),
+                offset,
+            });
+        }
+    };
+    with_libpg_query(|| {
+        // SAFETY: `c_text` is a valid NUL-terminated string that outlives the
+        // call; the result is freed exactly once below, after its fields are copied.
+        unsafe {
+            let result = pg_query_is_utility_stmt(c_text.as_ptr());
+            let verdict = if result.error.is_null() {
+                let items = if result.items.is_null() || result.length <= 0 {
+                    &[][..]
+                } else {
+                    std::slice::from_raw_parts(result.items, result.length as usize)
+                };
+                GrammarVerdict::Valid {
+                    is_utility: items.first().copied().unwrap_or(true),
+                }
+            } else {
+                let error = &*result.error;
+                let message = if error.message.is_null() {
+                    "syntax error".to_string()
+                } else {
+                    CStr::from_ptr(error.message).to_string_lossy().into_owned()
+                };
+                GrammarVerdict::Invalid(SyntaxError {
+                    message,
+                    offset: char_position_to_byte(statement, error.cursorpos),
+                })
+            };
+            pg_query_free_is_utility_result(result);
+            verdict
+        }
+    })
+}
+
+/// PostgreSQL's cursor positions count characters from 1.
+fn char_position_to_byte(text: &str, cursorpos: c_int) -> Option<usize> {
+    let index = usize::try_from(cursorpos).ok()?.checked_sub(1)?;
+    Some(
+        text.char_indices()
+            .nth(index)
+            .map_or(text.len(), |(offset, _)| offset),
+    )
+}
+
+/// Keeps the `pg_query` crate (which builds and links libpg_query) in the link.
+#[doc(hidden)]
+pub fn libpg_query_linked() -> bool {
+    let _: fn(&str) -> pg_query::Result<Vec<&str>> = pg_query::split_with_scanner;
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_postgres_specific_syntax() {
+        for sql in [
+            "SELECT 1",
+            "ALTER TABLE t ALTER COLUMN c SET STATISTICS 500",
+            "CREATE STATISTICS s (dependencies) ON a, b FROM t",
+            "SELECT * FROM t WHERE a = $1",
+            "COMMENT ON TABLE t IS 'x'",
+        ] {
+            assert!(matches!(check(sql), GrammarVerdict::Valid { .. }), "{sql}");
+        }
+    }
+
+    #[test]
+    fn reports_error_position_as_byte_offset() {
+        let sql = "SELECT * FORM t";
+        match check(sql) {
+            GrammarVerdict::Invalid(error) => {
+                assert!(error.message.contains("syntax error"), "{}", error.message);
+                assert_eq!(error.offset, Some(9));
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn error_position_counts_characters_not_bytes() {
+        let sql = "SELECT 'é😀' FORM t";
+        match check(sql) {
+            GrammarVerdict::Invalid(error) => {
+                // `FORM` is read as a column alias, so the error is at the final `t`.
+                assert_eq!(error.offset, Some(sql.len() - 1));
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nul_bytes_are_an_error_not_a_crash() {
+        assert!(matches!(check("SELECT \0"), GrammarVerdict::Invalid(_)));
+    }
+
+    #[test]
+    fn utility_statements_are_told_apart() {
+        assert_eq!(
+            check("SELECT 1"),
+            GrammarVerdict::Valid { is_utility: false }
+        );
+        assert_eq!(
+            check("VACUUM t"),
+            GrammarVerdict::Valid { is_utility: true }
+        );
+    }
+}

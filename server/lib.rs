@@ -2,5 +2,8 @@
 //!
 //! The crate is organised by concern; see `docs/ARCHITECTURE.md` for the data flow.
 
+pub mod analysis;
 pub mod db;
+pub mod document;
 pub mod sql;
+pub mod text;

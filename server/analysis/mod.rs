@@ -1,0 +1,6 @@
+//! Pure analysis over (document, snapshot): findings, hovers and lenses as
+//! plain data. No I/O, no awaits; the LSP layer and `check` both use it.
+
+pub mod finding;
+pub mod rules;
+pub mod statement;

@@ -1,0 +1,110 @@
+//! Everything known about one statement without a database: computed once
+//! per distinct statement text and reused while the text is unchanged.
+
+use std::ops::Range;
+
+use super::finding::{Finding, Severity};
+use super::rules::{self, RuleContext};
+use crate::sql::ast::parse_statement;
+use crate::sql::facts::QueryFacts;
+use crate::sql::fingerprint::{Fingerprint, fingerprint};
+use crate::sql::grammar::{self, GrammarVerdict, SyntaxError};
+use crate::sql::kind::StatementKind;
+use crate::sql::lexer::{Lexer, Token};
+
+pub const SYNTAX_ERROR: &str = "syntax-error";
+
+/// The static analysis of one statement; ranges are relative to its start.
+#[derive(Debug, Clone)]
+pub struct StatementAnalysis {
+    pub kind: StatementKind,
+    pub fingerprint: Fingerprint,
+    pub syntax_error: Option<SyntaxError>,
+    /// `None` when sqlparser could not parse the statement (or it was not DML).
+    pub facts: Option<QueryFacts>,
+    /// Syntax error and rule findings.
+    pub findings: Vec<Finding>,
+}
+
+/// Analyses one statement's text (without its `;`).
+pub fn analyze_statement(text: &str) -> StatementAnalysis {
+    let tokens: Vec<Token> = Lexer::new(text).filter(|t| !t.kind.is_trivia()).collect();
+    let kind = StatementKind::of(text);
+    let fingerprint = fingerprint(text);
+    let mut analysis = StatementAnalysis {
+        kind,
+        fingerprint,
+        syntax_error: None,
+        facts: None,
+        findings: Vec::new(),
+    };
+    if let GrammarVerdict::Invalid(error) = grammar::check(text) {
+        analysis.findings.push(Finding {
+            code: SYNTAX_ERROR,
+            severity: Severity::Error,
+            range: error_range(&tokens, error.offset, text.len()),
+            message: error.message.clone(),
+        });
+        analysis.syntax_error = Some(error);
+        return analysis;
+    }
+    // The rules and facts concern statements that read or write rows; other
+    // statements are parsed on demand (hover) rather than for every keystroke.
+    let ast = if analysis.kind.is_dml() {
+        parse_statement(text)
+    } else {
+        None
+    };
+    if let Some(ast) = &ast {
+        analysis.facts = Some(crate::sql::facts::extract(ast));
+    }
+    analysis.findings = rules::run_all(&RuleContext {
+        text,
+        tokens: &tokens,
+        kind: &analysis.kind,
+        ast: ast.as_ref(),
+    });
+    analysis
+}
+
+/// The token PostgreSQL pointed at, or the last token for "at end of input".
+fn error_range(tokens: &[Token], offset: Option<usize>, len: usize) -> Range<usize> {
+    let Some(offset) = offset else {
+        return tokens.first().map_or(0..len, |t| t.start..t.end);
+    };
+    tokens
+        .iter()
+        .find(|t| t.start <= offset && offset < t.end)
+        .or_else(|| tokens.iter().find(|t| t.start >= offset))
+        .or_else(|| tokens.last())
+        .map_or(offset.min(len)..len, |t| t.start..t.end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_error_points_at_the_offending_token() {
+        let text = "SELECT * FORM users";
+        let analysis = analyze_statement(text);
+        let finding = &analysis.findings[0];
+        assert_eq!(finding.code, SYNTAX_ERROR);
+        assert_eq!(&text[finding.range.clone()], "FORM");
+    }
+
+    #[test]
+    fn error_at_end_of_input_marks_the_last_token() {
+        let text = "SELECT * FROM";
+        let analysis = analyze_statement(text);
+        assert_eq!(&text[analysis.findings[0].range.clone()], "FROM");
+    }
+
+    #[test]
+    fn statements_sqlparser_rejects_are_not_errors() {
+        // Valid PostgreSQL that sqlparser 0.64 does not parse.
+        let analysis = analyze_statement("ALTER TABLE t ALTER COLUMN c SET STATISTICS 500");
+        assert!(analysis.findings.is_empty(), "{:?}", analysis.findings);
+        assert_eq!(analysis.kind.label(), "ALTER TABLE");
+    }
+}

@@ -3,7 +3,11 @@
 //! The crate is organised by concern; see `docs/ARCHITECTURE.md` for the data flow.
 
 pub mod analysis;
+pub mod cli;
+pub mod config;
 pub mod db;
 pub mod document;
+pub mod lsp;
 pub mod sql;
+pub mod stats;
 pub mod text;

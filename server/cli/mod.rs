@@ -1,0 +1,46 @@
+//! Command-line interface: parsing and dispatch of the subcommands.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod logging;
+
+/// PostgreSQL performance where SQL is written.
+#[derive(Debug, Parser)]
+#[command(name = "optischema", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the language server on stdio (editors start this).
+    Lsp {
+        /// Accepted for editors that always pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
+}
+
+/// Runs the parsed command and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    logging::init();
+    match cli.command {
+        Command::Lsp { stdio: _ } => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    eprintln!("optischema: cannot start the async runtime: {error}");
+                    return ExitCode::from(2);
+                }
+            };
+            runtime.block_on(crate::lsp::serve_stdio());
+            ExitCode::SUCCESS
+        }
+    }
+}

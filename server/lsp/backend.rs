@@ -1,0 +1,205 @@
+//! The `LanguageServer` implementation: converts and dispatches, nothing more.
+//! Notifications that change documents apply their edit synchronously before
+//! any `.await`, so edits land in the order the editor sent them.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use super::state::{ServerState, lock};
+use super::{capabilities, convert, publish, settings_sync};
+use crate::analysis::hover::hover;
+use crate::config::SettingsLayer;
+use crate::document::Document;
+use crate::text::edit::TextChange;
+
+pub struct Backend {
+    state: Arc<ServerState>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        Backend {
+            state: Arc::new(ServerState::new(client)),
+        }
+    }
+}
+
+fn workspace_root(params: &InitializeParams) -> Option<std::path::PathBuf> {
+    let folder_uri = params
+        .workspace_folders
+        .as_ref()
+        .and_then(|folders| folders.first())
+        .map(|folder| &folder.uri);
+    #[allow(deprecated)] // rootUri is what older clients send.
+    let uri = folder_uri.or(params.root_uri.as_ref())?;
+    uri.to_file_path().map(|path| path.into_owned())
+}
+
+fn text_change(change: TextDocumentContentChangeEvent) -> TextChange {
+    let to_line_col = |position: Position| crate::text::LineCol {
+        line: position.line,
+        col: position.character,
+    };
+    TextChange {
+        range: change
+            .range
+            .map(|range| (to_line_col(range.start), to_line_col(range.end))),
+        text: change.text,
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let encoding = capabilities::negotiate_encoding(&params.capabilities);
+        let _ = self.state.encoding.set(encoding);
+        let _ = self.state.workspace_root.set(workspace_root(&params));
+        let pulls_configuration = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.configuration)
+            .unwrap_or(false);
+        self.state
+            .client_supports_configuration
+            .store(pulls_configuration, Ordering::Relaxed);
+        let options = params.initialization_options.unwrap_or(Value::Null);
+        match SettingsLayer::from_json(&options) {
+            Ok(layer) => lock(&self.state.sources).initialization_options = layer,
+            Err(error) => tracing::warn!("invalid initializationOptions: {error}"),
+        }
+        Ok(InitializeResult {
+            capabilities: capabilities::server_capabilities(encoding),
+            server_info: Some(ServerInfo {
+                name: "optischema".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if let Some(message) = settings_sync::load_settings_file(&self.state) {
+            self.state
+                .client
+                .show_message(MessageType::WARNING, message)
+                .await;
+        }
+        let pulls = self
+            .state
+            .client_supports_configuration
+            .load(Ordering::Relaxed);
+        settings_sync::pull_workspace_configuration(&self.state, pulls).await;
+        self.state.refresh_settings();
+        publish::publish_all(&self.state).await;
+        tracing::info!("optischema {} ready", env!("CARGO_PKG_VERSION"));
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let item = params.text_document;
+        // Large files take a while to analyse; let the runtime move other
+        // tasks off this thread meanwhile.
+        let document = tokio::task::block_in_place(|| Document::new(item.text, item.version));
+        self.state
+            .documents
+            .insert(item.uri.clone(), Arc::new(document));
+        publish::schedule(&self.state, item.uri);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        let encoding = self.state.encoding();
+        {
+            let Some(mut entry) = self.state.documents.get_mut(&uri) else {
+                tracing::warn!("change for a document that is not open: {}", uri.as_str());
+                return;
+            };
+            if version <= entry.version() {
+                tracing::warn!(
+                    "ignoring out-of-order change to {} (version {version} after {})",
+                    uri.as_str(),
+                    entry.version()
+                );
+                return;
+            }
+            let changes: Vec<TextChange> = params
+                .content_changes
+                .into_iter()
+                .map(text_change)
+                .collect();
+            let outcome = Arc::make_mut(&mut entry).apply_changes(&changes, version, encoding);
+            tracing::debug!(
+                "{} v{version}: {} statement(s) re-analysed",
+                uri.as_str(),
+                outcome.analyzed
+            );
+        }
+        publish::schedule(&self.state, uri);
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.state.documents.remove(&uri);
+        self.state
+            .client
+            .publish_diagnostics(uri, Vec::new(), None)
+            .await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let pulls = self
+            .state
+            .client_supports_configuration
+            .load(Ordering::Relaxed);
+        if pulls {
+            settings_sync::pull_workspace_configuration(&self.state, true).await;
+        } else if let Some(section) = params.settings.get(settings_sync::SECTION) {
+            settings_sync::apply_editor_value(&self.state, section).await;
+        }
+        self.state.refresh_settings();
+        publish::publish_all(&self.state).await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params;
+        let Some(document) = self.state.document(&position.text_document.uri) else {
+            return Ok(None);
+        };
+        let encoding = self.state.encoding();
+        let offset = convert::offset(&document, position.position, encoding);
+        let snapshot = self.state.snapshot();
+        Ok(hover(&document, offset, &snapshot).map(|info| Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: info.markdown,
+            }),
+            range: Some(convert::range(&document, info.range, encoding)),
+        }))
+    }
+
+    async fn code_lens(&self, _: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        Ok(Some(Vec::new()))
+    }
+
+    async fn code_action(&self, _: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        Ok(Some(Vec::new()))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        Err(Error::invalid_params(format!(
+            "unknown command `{}`",
+            params.command
+        )))
+    }
+}

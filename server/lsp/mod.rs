@@ -1,0 +1,20 @@
+//! The language server: LSP over stdio, converting between the protocol and
+//! the pure analysis.
+
+mod backend;
+mod capabilities;
+pub mod commands;
+mod convert;
+mod publish;
+mod settings_sync;
+mod state;
+
+use tower_lsp_server::{LspService, Server};
+
+/// Serves LSP on stdin/stdout until the client says `exit`.
+pub async fn serve_stdio() {
+    let (service, socket) = LspService::new(backend::Backend::new);
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        .serve(service)
+        .await;
+}

@@ -1,0 +1,109 @@
+//! The server's shared state. Handlers take what they need and never hold a
+//! `DashMap` guard or a lock across an `.await`.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use dashmap::DashMap;
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::Uri;
+
+use crate::config::{Settings, SettingsLayer};
+use crate::document::Document;
+use crate::stats::snapshot::Snapshot;
+use crate::text::PositionEncoding;
+
+/// Where settings come from, lowest precedence first.
+#[derive(Debug, Default)]
+pub struct SettingsSources {
+    pub file: Option<SettingsLayer>,
+    pub initialization_options: SettingsLayer,
+    pub workspace_configuration: SettingsLayer,
+}
+
+impl SettingsSources {
+    pub fn effective(&self) -> Settings {
+        let layers = self
+            .file
+            .iter()
+            .chain([&self.initialization_options, &self.workspace_configuration]);
+        Settings::from_layers(layers)
+    }
+}
+
+pub struct ServerState {
+    pub client: Client,
+    pub documents: DashMap<Uri, Arc<Document>>,
+    pub encoding: OnceLock<PositionEncoding>,
+    pub workspace_root: OnceLock<Option<PathBuf>>,
+    pub sources: Mutex<SettingsSources>,
+    /// Whether the client answers `workspace/configuration`.
+    pub client_supports_configuration: AtomicBool,
+    settings: RwLock<Arc<Settings>>,
+    snapshot: RwLock<Arc<Snapshot>>,
+}
+
+impl ServerState {
+    pub fn new(client: Client) -> ServerState {
+        ServerState {
+            client,
+            documents: DashMap::new(),
+            encoding: OnceLock::new(),
+            workspace_root: OnceLock::new(),
+            sources: Mutex::new(SettingsSources::default()),
+            client_supports_configuration: AtomicBool::new(false),
+            settings: RwLock::new(Arc::new(Settings::default())),
+            snapshot: RwLock::new(Arc::new(Snapshot::empty())),
+        }
+    }
+
+    pub fn encoding(&self) -> PositionEncoding {
+        self.encoding.get().copied().unwrap_or_default()
+    }
+
+    pub fn workspace_root(&self) -> Option<PathBuf> {
+        self.workspace_root.get().cloned().flatten()
+    }
+
+    pub fn settings(&self) -> Arc<Settings> {
+        read(&self.settings).clone()
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        read(&self.snapshot).clone()
+    }
+
+    pub fn set_snapshot(&self, snapshot: Arc<Snapshot>) {
+        *write(&self.snapshot) = snapshot;
+    }
+
+    /// Recomputes the effective settings from their sources; returns them.
+    pub fn refresh_settings(&self) -> Arc<Settings> {
+        let effective = Arc::new(lock(&self.sources).effective());
+        *write(&self.settings) = effective.clone();
+        effective
+    }
+
+    /// A cheap copy-on-write snapshot of one document.
+    pub fn document(&self, uri: &Uri) -> Option<Arc<Document>> {
+        self.documents.get(uri).map(|entry| entry.value().clone())
+    }
+}
+
+// Locks are only held for plain assignments; a poisoned lock means a panic
+// elsewhere already happened, and the data (an `Arc` swap) is still whole.
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,3 @@
+//! Live statistics from pg_stat_statements and the catalog.
+
+pub mod snapshot;

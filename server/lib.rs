@@ -3,6 +3,7 @@
 //! The crate is organised by concern; see `docs/ARCHITECTURE.md` for the data flow.
 
 pub mod analysis;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -1,6 +1,7 @@
 //! Pure analysis over (document, snapshot): findings, hovers and lenses as
 //! plain data. No I/O, no awaits; the LSP layer and `check` both use it.
 
+pub mod catalog;
 pub mod diagnostics;
 pub mod finding;
 pub mod hover;

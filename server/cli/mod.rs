@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod check_command;
 mod logging;
 
 /// PostgreSQL performance where SQL is written.
@@ -22,6 +23,8 @@ enum Command {
         #[arg(long)]
         stdio: bool,
     },
+    /// Analyse .sql files (or folders, recursively) like the editor does; for CI.
+    Check(check_command::CheckArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -42,5 +45,6 @@ pub fn run(cli: Cli) -> ExitCode {
             runtime.block_on(crate::lsp::serve_stdio());
             ExitCode::SUCCESS
         }
+        Command::Check(args) => ExitCode::from(check_command::run(args)),
     }
 }

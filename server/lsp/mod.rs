@@ -4,7 +4,7 @@
 mod backend;
 mod capabilities;
 pub mod commands;
-mod convert;
+pub(crate) mod convert;
 mod publish;
 mod settings_sync;
 mod state;

@@ -101,9 +101,10 @@ impl StatementState {
             self.is_routine_definition = true;
         }
         if self.is_routine_definition {
-            if self.previous_word_was_begin && lower("atomic") {
-                self.atomic_depth += 1;
-            } else if self.atomic_depth > 0 && lower("case") {
+            // `BEGIN ATOMIC` opens a body; inside it `CASE … END` nests.
+            let opens = (self.previous_word_was_begin && lower("atomic"))
+                || (self.atomic_depth > 0 && lower("case"));
+            if opens {
                 self.atomic_depth += 1;
             } else if self.atomic_depth > 0 && lower("end") {
                 self.atomic_depth -= 1;

@@ -1,3 +1,4 @@
 //! Live statistics from pg_stat_statements and the catalog.
 
+pub mod model;
 pub mod snapshot;

@@ -4,6 +4,13 @@
 
 use serde::Serialize;
 
+mod collect;
+pub mod expr;
+pub mod walk;
+
+#[cfg(test)]
+mod tests;
+
 /// A table (or view) named in a statement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct TableRef {
@@ -56,7 +63,9 @@ pub struct QueryFacts {
     pub columns: Vec<ColumnUse>,
 }
 
-/// Extracts the facts from a parsed statement.
-pub fn extract(_statement: &sqlparser::ast::Statement) -> QueryFacts {
-    QueryFacts::default()
+/// Extracts the facts from a parsed statement: every table it names (CTE
+/// names excluded), and the columns its WHERE and JOIN conditions, ORDER BY
+/// and GROUP BY use, deduplicated in the order they appear.
+pub fn extract(statement: &sqlparser::ast::Statement) -> QueryFacts {
+    collect::collect(statement)
 }

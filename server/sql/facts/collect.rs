@@ -1,0 +1,245 @@
+//! The walk that fills [`QueryFacts`].
+
+use sqlparser::ast::{BinaryOperator, Expr, InTarget, JoinConstraint, Statement, TableWithJoins};
+
+use super::expr::{ColumnRef, column_ref, contains_column, string_literal, unparenthesized};
+use super::walk::{
+    Block, Clause, QueryPosition, Relation, Scopes, Visitor, fold, join_constraint, walk_statement,
+};
+use super::{ColumnRole, ColumnUse, QueryFacts, TableRef};
+
+pub(super) fn collect(statement: &Statement) -> QueryFacts {
+    let mut collector = Collector::default();
+    walk_statement(statement, &mut collector);
+    collector.facts
+}
+
+#[derive(Default)]
+struct Collector {
+    facts: QueryFacts,
+}
+
+impl<'a> Visitor<'a> for Collector {
+    fn block(&mut self, block: Block<'a>, _position: QueryPosition, scopes: &Scopes) {
+        for relation in scopes.current() {
+            if let Some(table) = relation.table() {
+                self.add_table(table);
+            }
+        }
+        if let Block::Select(select) = block {
+            self.using_columns(&select.from, scopes);
+        }
+    }
+
+    fn clause(&mut self, root: &'a Expr, clause: Clause, scopes: &Scopes) {
+        match clause {
+            Clause::Where | Clause::JoinOn => self.predicate(root, scopes),
+            Clause::OrderBy => self.sort_key(root, ColumnRole::OrderBy, scopes),
+            Clause::GroupBy => self.sort_key(root, ColumnRole::GroupBy, scopes),
+            _ => {}
+        }
+    }
+}
+
+impl Collector {
+    fn add_table(&mut self, table: &TableRef) {
+        if !self.facts.tables.contains(table) {
+            self.facts.tables.push(table.clone());
+        }
+    }
+
+    fn add_column(&mut self, column: &ColumnRef, role: ColumnRole, scopes: &Scopes) {
+        let table = resolve(column, scopes)
+            .and_then(Relation::table)
+            .map(TableRef::qualified_name);
+        self.push_column(ColumnUse {
+            table,
+            column: column.column.clone(),
+            role,
+        });
+    }
+
+    fn push_column(&mut self, usage: ColumnUse) {
+        if !self.facts.columns.contains(&usage) {
+            self.facts.columns.push(usage);
+        }
+    }
+
+    /// Conditions combined with AND or OR: each may be served by an index
+    /// (OR through a bitmap OR), so every leaf counts. NOT hides them.
+    fn predicate(&mut self, root: &Expr, scopes: &Scopes) {
+        let mut pending = vec![root];
+        while let Some(expr) = pending.pop() {
+            match unparenthesized(expr) {
+                Expr::BinaryOp {
+                    left,
+                    op: BinaryOperator::And | BinaryOperator::Or,
+                    right,
+                } => {
+                    pending.push(right);
+                    pending.push(left);
+                }
+                leaf => self.condition(leaf, scopes),
+            }
+        }
+    }
+
+    fn condition(&mut self, condition: &Expr, scopes: &Scopes) {
+        match condition {
+            Expr::BinaryOp { left, op, right } => self.comparison(left, op, right, scopes),
+            Expr::IsNull(operand)
+            | Expr::In {
+                expr: operand,
+                negated: false,
+                target: InTarget::List(_) | InTarget::Subquery(_),
+                ..
+            }
+            | Expr::AnyOp {
+                left: operand,
+                compare_op: BinaryOperator::Eq,
+                ..
+            } => self.operand(operand, ColumnRole::Equality, scopes),
+            Expr::Between {
+                expr: operand,
+                negated: false,
+                ..
+            } => self.operand(operand, ColumnRole::Range, scopes),
+            // Only a pattern with a fixed prefix is a range scan on a b-tree.
+            Expr::Like {
+                expr: operand,
+                pattern,
+                negated: false,
+                any: false,
+                ..
+            } if string_literal(pattern).is_some_and(has_fixed_prefix) => {
+                self.operand(operand, ColumnRole::Range, scopes)
+            }
+            _ => {}
+        }
+    }
+
+    fn comparison(&mut self, left: &Expr, op: &BinaryOperator, right: &Expr, scopes: &Scopes) {
+        let role = match op {
+            BinaryOperator::Eq => ColumnRole::Equality,
+            BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq => ColumnRole::Range,
+            _ => return,
+        };
+        match (column_ref(left), column_ref(right)) {
+            (Some(left), Some(right)) => {
+                let (left_relation, right_relation) =
+                    (resolve(&left, scopes), resolve(&right, scopes));
+                // `t.a = t.b` compares two columns of one row: no index helps.
+                if let (Some(l), Some(r)) = (left_relation, right_relation)
+                    && std::ptr::eq(l, r)
+                {
+                    return;
+                }
+                let role = if role == ColumnRole::Equality {
+                    ColumnRole::Join
+                } else {
+                    role
+                };
+                self.add_column(&left, role, scopes);
+                self.add_column(&right, role, scopes);
+            }
+            (Some(column), None) => self.column_against(&column, right, role, scopes),
+            (None, Some(column)) => self.column_against(&column, left, role, scopes),
+            (None, None) => {}
+        }
+    }
+
+    /// A column compared with an expression: against a constant it is a
+    /// filter; against another table's column (`a.x = b.y + 1`) a join.
+    fn column_against(
+        &mut self,
+        column: &ColumnRef,
+        other: &Expr,
+        role: ColumnRole,
+        scopes: &Scopes,
+    ) {
+        let role = if role == ColumnRole::Equality && contains_column(other) {
+            ColumnRole::Join
+        } else {
+            role
+        };
+        self.add_column(column, role, scopes);
+    }
+
+    fn operand(&mut self, operand: &Expr, role: ColumnRole, scopes: &Scopes) {
+        if let Some(column) = column_ref(operand) {
+            self.add_column(&column, role, scopes);
+        }
+    }
+
+    /// An ORDER BY / GROUP BY item that is a bare column; output aliases
+    /// (`SELECT x AS y … ORDER BY y`) are not table columns.
+    fn sort_key(&mut self, item: &Expr, role: ColumnRole, scopes: &Scopes) {
+        let Some(column) = column_ref(item) else {
+            return;
+        };
+        if column.qualifier.is_empty() && scopes.output_aliases().contains(&column.column) {
+            return;
+        }
+        self.add_column(&column, role, scopes);
+    }
+
+    /// `a JOIN b USING (id)` joins `a.id` and `b.id` (the relation just
+    /// before the join and the joined one).
+    fn using_columns(&mut self, from: &[TableWithJoins], scopes: &Scopes) {
+        for (position, item) in from.iter().enumerate() {
+            let relations: Vec<&Relation> = scopes
+                .current()
+                .iter()
+                .filter(|relation| relation.from_item == position)
+                .collect();
+            // Parenthesized joins add relations; then the pairing is unclear.
+            if relations.len() != item.joins.len() + 1 {
+                continue;
+            }
+            for (index, join) in item.joins.iter().enumerate() {
+                let Some(JoinConstraint::Using(columns)) = join_constraint(&join.join_operator)
+                else {
+                    continue;
+                };
+                let names = columns
+                    .iter()
+                    .filter_map(|column| column.0.last().and_then(|part| part.as_ident()));
+                for name in names {
+                    for relation in [relations[index], relations[index + 1]] {
+                        if let Some(table) = relation.table() {
+                            self.push_column(ColumnUse {
+                                table: Some(table.qualified_name()),
+                                column: fold(name),
+                                role: ColumnRole::Join,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The relation a column belongs to: by its qualifier, or the only relation
+/// of the innermost FROM when it has exactly one.
+fn resolve<'s>(column: &ColumnRef, scopes: &'s Scopes) -> Option<&'s Relation> {
+    if column.qualifier.is_empty() {
+        match scopes.current() {
+            [only] => Some(only),
+            _ => None,
+        }
+    } else {
+        scopes.resolve(&column.qualifier)
+    }
+}
+
+/// `'abc%'`: starts with a fixed prefix that a b-tree range scan can use.
+fn has_fixed_prefix(pattern: &str) -> bool {
+    pattern
+        .chars()
+        .next()
+        .is_some_and(|first| first != '%' && first != '_')
+}

@@ -1,0 +1,110 @@
+//! Small questions about single expressions, shared by the facts extractor
+//! and the rules: is this a column, a string literal, a comparison, …
+
+use sqlparser::ast::{BinaryOperator, Expr, Value};
+
+use super::walk::{any_node, fold};
+
+/// A column reference as written: `col`, `t.col` or `schema.t.col`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnRef {
+    /// `[]`, `[t]` or `[schema, t]`, folded.
+    pub qualifier: Vec<String>,
+    /// Folded like identifiers.
+    pub column: String,
+}
+
+/// The expression inside any number of parentheses.
+pub fn unparenthesized(mut expr: &Expr) -> &Expr {
+    while let Expr::Nested(inner) = expr {
+        expr = inner;
+    }
+    expr
+}
+
+/// `expr` as a bare column reference (parentheses allowed), if it is one.
+pub fn column_ref(expr: &Expr) -> Option<ColumnRef> {
+    match unparenthesized(expr) {
+        Expr::Identifier(ident) => Some(ColumnRef {
+            qualifier: Vec::new(),
+            column: fold(ident),
+        }),
+        Expr::CompoundIdentifier(parts) if (2..=3).contains(&parts.len()) => {
+            let (column, qualifier) = parts.split_last()?;
+            Some(ColumnRef {
+                qualifier: qualifier.iter().map(fold).collect(),
+                column: fold(column),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether the expression refers to a column of the current query level
+/// (subqueries are not looked into).
+pub fn contains_column(expr: &Expr) -> bool {
+    any_node(expr, |node| {
+        matches!(node, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+    })
+}
+
+/// Whether the expression contains a query parameter (`$1`, `:name`, `?`).
+pub fn contains_placeholder(expr: &Expr) -> bool {
+    any_node(
+        expr,
+        |node| matches!(node, Expr::Value(value) if matches!(value.value, Value::Placeholder(_))),
+    )
+}
+
+/// The text of a string constant (`'…'`, `E'…'`, `$$…$$`, `U&'…'`, `N'…'`).
+pub fn string_literal(expr: &Expr) -> Option<&str> {
+    let Expr::Value(value) = unparenthesized(expr) else {
+        return None;
+    };
+    match &value.value {
+        Value::SingleQuotedString(text)
+        | Value::EscapedStringLiteral(text)
+        | Value::UnicodeStringLiteral(text)
+        | Value::NationalStringLiteral(text) => Some(text),
+        Value::DollarQuotedString(dollar) => Some(&dollar.value),
+        _ => None,
+    }
+}
+
+/// Whether the expression is the `NULL` constant.
+pub fn is_null_literal(expr: &Expr) -> bool {
+    matches!(unparenthesized(expr), Expr::Value(value) if value.value == Value::Null)
+}
+
+/// `=`, `<`, `<=`, `>`, `>=`: the comparisons a b-tree index can serve.
+pub fn is_indexable_comparison(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::Eq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+    )
+}
+
+/// The operands of a chain of `AND`s (parentheses looked through), left to
+/// right; walked with a stack because such chains can be very long.
+pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
+    let mut found = Vec::new();
+    let mut pending = vec![expr];
+    while let Some(expr) = pending.pop() {
+        match unparenthesized(expr) {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                pending.push(right);
+                pending.push(left);
+            }
+            other => found.push(other),
+        }
+    }
+    found
+}

@@ -14,6 +14,12 @@ use crate::sql::lexer::{Lexer, Token};
 
 pub const SYNTAX_ERROR: &str = "syntax-error";
 
+/// Statements with more tokens than this skip sqlparser: its recursive
+/// descent (and the AST's drop) can overflow a thread's stack on generated
+/// SQL with tens of thousands of chained conditions. They still get a
+/// syntax check, a fingerprint and statistics.
+pub const MAX_TOKENS_FOR_AST: usize = 20_000;
+
 /// The static analysis of one statement; ranges are relative to its start.
 #[derive(Debug, Clone)]
 pub struct StatementAnalysis {
@@ -50,7 +56,7 @@ pub fn analyze_statement(text: &str) -> StatementAnalysis {
     }
     // The rules and facts concern statements that read or write rows; other
     // statements are parsed on demand (hover) rather than for every keystroke.
-    let ast = if analysis.kind.is_dml() {
+    let ast = if analysis.kind.is_dml() && tokens.len() <= MAX_TOKENS_FOR_AST {
         parse_statement(text)
     } else {
         None
@@ -98,6 +104,20 @@ mod tests {
         let text = "SELECT * FROM";
         let analysis = analyze_statement(text);
         assert_eq!(&text[analysis.findings[0].range.clone()], "FROM");
+    }
+
+    #[test]
+    fn huge_generated_statements_do_not_overflow_the_stack() {
+        let conditions = vec!["a = 1"; 60_000].join(" AND ");
+        let text = format!("SELECT * FROM t WHERE {conditions}");
+        // Runs on a thread with a small stack like the server's workers.
+        let analysis = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || analyze_statement(&text))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(analysis.facts.is_none());
     }
 
     #[test]

@@ -1,4 +1,5 @@
 //! Live statistics from pg_stat_statements and the catalog.
 
+pub mod delta;
 pub mod model;
 pub mod snapshot;

@@ -54,3 +54,21 @@ pub fn hover(document: &Document, offset: usize, _snapshot: &Snapshot) -> Option
         markdown,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hover_lists_tables_with_aliases() {
+        let document = Document::new("SELECT id, name FROM users WHERE id = 1;\nSELECT o.id FROM orders o JOIN users u ON u.id = o.user_id;".into(), 1);
+        let info = hover(&document, 3, &Snapshot::empty()).unwrap();
+        assert!(info.markdown.contains("`users`"), "{}", info.markdown);
+        let info = hover(&document, 50, &Snapshot::empty()).unwrap();
+        assert!(
+            info.markdown.contains("`orders` (as `o`)"),
+            "{}",
+            info.markdown
+        );
+    }
+}

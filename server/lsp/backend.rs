@@ -70,8 +70,15 @@ impl LanguageServer for Backend {
         let options = params.initialization_options.unwrap_or(Value::Null);
         match SettingsLayer::from_json(&options) {
             Ok(layer) => lock(&self.state.sources).initialization_options = layer,
-            Err(error) => tracing::warn!("invalid initializationOptions: {error}"),
+            Err(error) => self.state.defer_message(format!(
+                "OptiSchema ignored invalid initializationOptions: {error}"
+            )),
         }
+        if let Some(message) = settings_sync::load_settings_file(&self.state) {
+            self.state.defer_message(message);
+        }
+        // Documents opened before `initialized` already see these settings.
+        self.state.refresh_settings();
         Ok(InitializeResult {
             capabilities: capabilities::server_capabilities(encoding),
             server_info: Some(ServerInfo {

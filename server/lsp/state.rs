@@ -38,6 +38,8 @@ pub struct ServerState {
     pub encoding: OnceLock<PositionEncoding>,
     pub workspace_root: OnceLock<Option<PathBuf>>,
     pub sources: Mutex<SettingsSources>,
+    /// Messages for the user found before the client may be told (`initialize`).
+    deferred_messages: Mutex<Vec<String>>,
     /// Whether the client answers `workspace/configuration`.
     pub client_supports_configuration: AtomicBool,
     settings: RwLock<Arc<Settings>>,
@@ -52,6 +54,7 @@ impl ServerState {
             encoding: OnceLock::new(),
             workspace_root: OnceLock::new(),
             sources: Mutex::new(SettingsSources::default()),
+            deferred_messages: Mutex::new(Vec::new()),
             client_supports_configuration: AtomicBool::new(false),
             settings: RwLock::new(Arc::new(Settings::default())),
             snapshot: RwLock::new(Arc::new(Snapshot::empty())),
@@ -83,6 +86,16 @@ impl ServerState {
         let effective = Arc::new(lock(&self.sources).effective());
         *write(&self.settings) = effective.clone();
         effective
+    }
+
+    /// Keeps a message to show once the client is initialized.
+    pub fn defer_message(&self, message: String) {
+        tracing::warn!("{message}");
+        lock(&self.deferred_messages).push(message);
+    }
+
+    pub fn take_deferred_messages(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.deferred_messages))
     }
 
     /// A cheap copy-on-write snapshot of one document.

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod diagnostics;
 pub mod finding;
+pub mod format;
 pub mod hover;
 pub mod rules;
 pub mod statement;

@@ -1,0 +1,3 @@
+//! The advisor: candidate indexes and rewrites, validated before they are offered.
+
+pub mod model;

@@ -3,3 +3,4 @@
 pub mod delta;
 pub mod model;
 pub mod snapshot;
+pub mod source;

@@ -3,8 +3,10 @@
 use std::ops::Range;
 
 use super::finding::Finding;
+use super::stats_findings::statement_findings;
 use crate::config::Settings;
-use crate::document::Document;
+use crate::document::{Document, Statement};
+use crate::sql::lexer::Lexer;
 use crate::stats::snapshot::Snapshot;
 
 /// A finding placed in the document.
@@ -15,27 +17,42 @@ pub struct DocumentFinding {
     pub finding: Finding,
 }
 
-/// Every finding for `document` under `settings`; rules switched off are dropped
-/// and severities follow the configuration.
+/// Where statement-wide findings (live numbers) go: the statement's first
+/// token, so a long statement is not underlined from top to bottom.
+pub fn statement_anchor(document: &Document, statement: &Statement) -> Range<usize> {
+    let text = document.statement_text(statement);
+    let first = Lexer::new(text).find(|token| !token.kind.is_trivia());
+    first.map_or(0..text.len(), |token| token.start..token.end)
+}
+
+/// Every finding for `document` under `settings` and the live numbers of
+/// `snapshot`; rules switched off are dropped and severities follow the
+/// configuration.
 pub fn document_findings(
     document: &Document,
     settings: &Settings,
-    _snapshot: &Snapshot,
+    snapshot: &Snapshot,
 ) -> Vec<DocumentFinding> {
     let mut out = Vec::new();
     for statement in document.statements() {
         let base = statement.span.range.start;
-        for finding in &statement.analysis.findings {
-            let Some(severity) = settings.rule_severity(finding.code, finding.severity) else {
-                continue;
-            };
-            out.push(DocumentFinding {
-                range: base + finding.range.start..base + finding.range.end,
-                finding: Finding {
-                    severity,
-                    ..finding.clone()
-                },
-            });
+        let mut place = |finding: &Finding| {
+            if let Some(severity) = settings.rule_severity(finding.code, finding.severity) {
+                out.push(DocumentFinding {
+                    range: base + finding.range.start..base + finding.range.end,
+                    finding: Finding {
+                        severity,
+                        ..finding.clone()
+                    },
+                });
+            }
+        };
+        statement.analysis.findings.iter().for_each(&mut place);
+        if let Some((_, stats)) = snapshot.stats_for(statement.analysis.fingerprint) {
+            let anchor = statement_anchor(document, statement);
+            statement_findings(stats, snapshot, &settings.thresholds, anchor)
+                .iter()
+                .for_each(&mut place);
         }
     }
     out

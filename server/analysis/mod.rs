@@ -6,5 +6,7 @@ pub mod diagnostics;
 pub mod finding;
 pub mod format;
 pub mod hover;
+pub mod lens;
 pub mod rules;
 pub mod statement;
+pub mod stats_findings;

@@ -11,8 +11,9 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::state::{ServerState, lock};
-use super::{capabilities, convert, publish, settings_sync};
+use super::{capabilities, convert, publish, settings_sync, stats_link};
 use crate::analysis::hover::hover;
+use crate::analysis::lens::lenses;
 use crate::config::SettingsLayer;
 use crate::document::Document;
 use crate::text::edit::TextChange;
@@ -67,6 +68,16 @@ impl LanguageServer for Backend {
         self.state
             .client_supports_configuration
             .store(pulls_configuration, Ordering::Relaxed);
+        let lens_refresh = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.code_lens.as_ref())
+            .and_then(|lens| lens.refresh_support)
+            .unwrap_or(false);
+        self.state
+            .client_supports_lens_refresh
+            .store(lens_refresh, Ordering::Relaxed);
         let options = params.initialization_options.unwrap_or(Value::Null);
         match SettingsLayer::from_json(&options) {
             Ok(layer) => lock(&self.state.sources).initialization_options = layer,
@@ -90,7 +101,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        if let Some(message) = settings_sync::load_settings_file(&self.state) {
+        for message in self.state.take_deferred_messages() {
             self.state
                 .client
                 .show_message(MessageType::WARNING, message)
@@ -103,10 +114,13 @@ impl LanguageServer for Backend {
         settings_sync::pull_workspace_configuration(&self.state, pulls).await;
         self.state.refresh_settings();
         publish::publish_all(&self.state).await;
+        stats_link::reconcile(&self.state).await;
         tracing::info!("optischema {} ready", env!("CARGO_PKG_VERSION"));
     }
 
     async fn shutdown(&self) -> Result<()> {
+        // Saves the trend history before the editor ends the process.
+        stats_link::stop(&self.state).await;
         Ok(())
     }
 
@@ -176,6 +190,7 @@ impl LanguageServer for Backend {
         }
         self.state.refresh_settings();
         publish::publish_all(&self.state).await;
+        stats_link::reconcile(&self.state).await;
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -195,8 +210,25 @@ impl LanguageServer for Backend {
         }))
     }
 
-    async fn code_lens(&self, _: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        Ok(Some(Vec::new()))
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let Some(document) = self.state.document(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let encoding = self.state.encoding();
+        let snapshot = self.state.snapshot();
+        let lenses = lenses(&document, &snapshot)
+            .into_iter()
+            .map(|lens| CodeLens {
+                range: convert::range(&document, lens.range, encoding),
+                command: Some(Command {
+                    title: lens.title,
+                    command: String::new(),
+                    arguments: None,
+                }),
+                data: None,
+            })
+            .collect();
+        Ok(Some(lenses))
     }
 
     async fn code_action(&self, _: CodeActionParams) -> Result<Option<CodeActionResponse>> {

@@ -8,6 +8,7 @@ pub(crate) mod convert;
 mod publish;
 mod settings_sync;
 mod state;
+mod stats_link;
 
 use tower_lsp_server::{LspService, Server};
 

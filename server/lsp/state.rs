@@ -2,12 +2,12 @@
 //! `DashMap` guard or a lock across an `.await`.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use dashmap::DashMap;
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{MessageType, Uri};
 
 use crate::config::{Settings, SettingsLayer};
 use crate::document::Document;
@@ -42,6 +42,11 @@ pub struct ServerState {
     deferred_messages: Mutex<Vec<String>>,
     /// Whether the client answers `workspace/configuration`.
     pub client_supports_configuration: AtomicBool,
+    /// Whether the client accepts `workspace/codeLens/refresh`.
+    pub client_supports_lens_refresh: AtomicBool,
+    /// The statistics collector, when a database is configured.
+    pub collector: tokio::sync::Mutex<Option<super::stats_link::RunningCollector>>,
+    told_no_database: AtomicBool,
     settings: RwLock<Arc<Settings>>,
     snapshot: RwLock<Arc<Snapshot>>,
 }
@@ -56,6 +61,9 @@ impl ServerState {
             sources: Mutex::new(SettingsSources::default()),
             deferred_messages: Mutex::new(Vec::new()),
             client_supports_configuration: AtomicBool::new(false),
+            client_supports_lens_refresh: AtomicBool::new(false),
+            collector: tokio::sync::Mutex::new(None),
+            told_no_database: AtomicBool::new(false),
             settings: RwLock::new(Arc::new(Settings::default())),
             snapshot: RwLock::new(Arc::new(Snapshot::empty())),
         }
@@ -96,6 +104,25 @@ impl ServerState {
 
     pub fn take_deferred_messages(&self) -> Vec<String> {
         std::mem::take(&mut *lock(&self.deferred_messages))
+    }
+
+    pub fn client_supports_lens_refresh(&self) -> bool {
+        self.client_supports_lens_refresh.load(Ordering::Relaxed)
+    }
+
+    /// Says once per session that only static analysis runs, and how to connect.
+    pub async fn tell_once_no_database(&self) {
+        if self.told_no_database.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        self.client
+            .show_message(
+                MessageType::INFO,
+                "OptiSchema: no database configured, so only static analysis runs. For live \
+                 pg_stat_statements numbers set `optischema.database.url` (editor settings or \
+                 optischema.toml), or DATABASE_URL / PGHOST, PGDATABASE, PGUSER for the editor.",
+            )
+            .await;
     }
 
     /// A cheap copy-on-write snapshot of one document.

@@ -9,6 +9,7 @@
 
 pub mod lsp;
 pub mod pg;
+pub mod workload;
 
 use std::path::{Path, PathBuf};
 

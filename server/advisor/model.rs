@@ -71,7 +71,9 @@ impl Evidence {
                 ..
             } => (*cost_before, *cost_after),
             Evidence::SandboxTiming {
-                before_ms, after_ms, ..
+                before_ms,
+                after_ms,
+                ..
             } => (*before_ms, *after_ms),
         };
         (before > 0.0 && before.is_finite() && after.is_finite()).then(|| after / before)
@@ -82,9 +84,15 @@ impl Evidence {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
 pub enum Verdict {
-    Accepted { evidence: Evidence },
-    Rejected { reason: String },
+    Accepted {
+        evidence: Evidence,
+    },
+    Rejected {
+        reason: String,
+    },
     /// Could not be decided (e.g. the original statement's own result is not
     /// deterministic, so rows cannot be compared); says why.
-    Undecidable { reason: String },
+    Undecidable {
+        reason: String,
+    },
 }

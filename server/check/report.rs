@@ -7,6 +7,7 @@ use tower_lsp_server::ls_types::{Diagnostic, Range};
 
 use super::AnalyzedFile;
 use crate::lsp::convert;
+use crate::sql::fingerprint::Fingerprint;
 use crate::stats::snapshot::Snapshot;
 use crate::text::PositionEncoding;
 
@@ -32,7 +33,30 @@ pub struct StatementReport {
     pub stats: Option<serde_json::Value>,
 }
 
-pub fn build(analyzed: &[AnalyzedFile], _snapshot: &Snapshot) -> Report {
+/// `stats` of one statement, as DESIGN.md specifies for `check --format json`.
+#[derive(Serialize)]
+pub struct StatementStatsReport {
+    pub queryids: Vec<i64>,
+    pub calls: u64,
+    pub mean_ms: Option<f64>,
+    pub total_ms: f64,
+    pub rows: u64,
+}
+
+fn stats_report(snapshot: &Snapshot, fingerprint: Fingerprint) -> Option<serde_json::Value> {
+    let (_, stats) = snapshot.stats_for(fingerprint)?;
+    let total = &stats.cumulative;
+    serde_json::to_value(StatementStatsReport {
+        queryids: stats.queryids.clone(),
+        calls: total.calls,
+        mean_ms: total.mean_ms(),
+        total_ms: total.total_ms,
+        rows: total.rows,
+    })
+    .ok()
+}
+
+pub fn build(analyzed: &[AnalyzedFile], snapshot: &Snapshot) -> Report {
     let files = analyzed
         .iter()
         .map(|file| {
@@ -45,7 +69,7 @@ pub fn build(analyzed: &[AnalyzedFile], _snapshot: &Snapshot) -> Report {
                     .map(|statement| StatementReport {
                         range: convert::range(document, statement.span.range.clone(), ENCODING),
                         fingerprint: statement.analysis.fingerprint.to_string(),
-                        stats: None,
+                        stats: stats_report(snapshot, statement.analysis.fingerprint),
                     })
                     .collect(),
                 diagnostics: file

@@ -7,6 +7,8 @@ use clap::Args;
 use crate::analysis::finding::Severity;
 use crate::check::{self, CheckOptions, EXIT_TROUBLE, Format};
 use crate::config::{SETTINGS_FILE, Settings, SettingsLayer, read_settings_file};
+use crate::db::ConnSpec;
+use crate::stats::oneshot;
 use crate::stats::snapshot::Snapshot;
 
 #[derive(Debug, Args)]
@@ -20,6 +22,10 @@ pub struct CheckArgs {
     /// Settings file (default: optischema.toml in the current directory, if any).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Read live numbers from this database (libpq URI or key=value string;
+    /// default: `database.url` from the settings file). Never written to.
+    #[arg(long)]
+    database: Option<String>,
     /// Files or folders (searched recursively for *.sql).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -53,6 +59,17 @@ pub fn run(args: CheckArgs) -> u8 {
             return EXIT_TROUBLE;
         }
     };
+    let database = args.database.or_else(|| settings.database_url.clone());
+    let snapshot = match database {
+        Some(url) => match read_statistics(&url) {
+            Ok(snapshot) => snapshot,
+            Err(message) => {
+                eprintln!("optischema check: {message}");
+                return EXIT_TROUBLE;
+            }
+        },
+        None => Snapshot::empty(),
+    };
     let options = CheckOptions {
         paths: args.paths,
         format: args.format,
@@ -60,5 +77,21 @@ pub fn run(args: CheckArgs) -> u8 {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    check::run(&options, &settings, &Snapshot::empty(), &mut out)
+    check::run(&options, &settings, &snapshot, &mut out)
+}
+
+/// One read of pg_stat_statements; warnings go to stderr.
+fn read_statistics(url: &str) -> Result<Snapshot, String> {
+    let spec = ConnSpec::parse(url).map_err(|error| format!("--database: {error}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    let (snapshot, warnings) = runtime
+        .block_on(oneshot::snapshot(&spec))
+        .map_err(|error| format!("cannot read statistics from {}: {error}", spec.redacted()))?;
+    for warning in warnings {
+        eprintln!("optischema check: {warning}");
+    }
+    Ok(snapshot)
 }

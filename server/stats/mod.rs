@@ -5,6 +5,7 @@ pub mod collector;
 pub mod delta;
 pub mod history;
 pub mod model;
+pub mod oneshot;
 pub mod snapshot;
 pub mod source;
 pub mod store;

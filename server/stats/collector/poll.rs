@@ -21,6 +21,30 @@ pub fn unix_seconds(time: SystemTime) -> i64 {
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
+/// Fingerprints of the statements the collector itself runs: they are not
+/// the user's workload and must not count toward the database's time.
+fn own_fingerprints() -> std::collections::HashSet<Fingerprint> {
+    crate::stats::source::sql::ALL
+        .iter()
+        .map(|sql| fingerprint(sql.text))
+        .collect()
+}
+
+/// The rows that are the user's workload: none of the collector's own queries.
+fn workload_rows(
+    rows: Vec<EntryRow>,
+    fingerprint_of: &HashMap<i64, Fingerprint>,
+    own: &std::collections::HashSet<Fingerprint>,
+) -> Vec<EntryRow> {
+    rows.into_iter()
+        .filter(|row| {
+            fingerprint_of
+                .get(&row.key.queryid)
+                .is_none_or(|fingerprint| !own.contains(fingerprint))
+        })
+        .collect()
+}
+
 /// What the collector keeps between polls of one database.
 pub struct PollState {
     pub tracker: DeltaTracker,
@@ -34,6 +58,7 @@ pub struct PollState {
     pub last_poll: Option<SystemTime>,
     pub watching_since: SystemTime,
     pub windows: Windows,
+    own: std::collections::HashSet<Fingerprint>,
 }
 
 impl PollState {
@@ -48,6 +73,7 @@ impl PollState {
             last_poll: None,
             watching_since: SystemTime::now(),
             windows,
+            own: own_fingerprints(),
         }
     }
 
@@ -90,10 +116,19 @@ impl PollState {
         source: &StatsSource,
         refresh_catalog: bool,
     ) -> Result<Snapshot, SourceError> {
-        let rows = source.entries().await?;
+        // Top-level statements only: a nested entry is a statement inside a
+        // function or one of our own EXPLAINs, recorded under the explained
+        // statement's queryid, which must not show as a call of it.
+        let rows: Vec<EntryRow> = source
+            .entries()
+            .await?
+            .into_iter()
+            .filter(|row| row.key.toplevel)
+            .collect();
         let reset = source.stats_reset().await?;
         let started = source.postmaster_start_time().await.ok();
         self.learn_texts(source, &rows).await?;
+        let rows = workload_rows(rows, &self.fingerprint_of, &self.own);
         if refresh_catalog || self.polls == 0 {
             self.catalog = Arc::new(source.catalog().await?);
         }

@@ -7,4 +7,5 @@ pub mod fingerprint;
 pub mod grammar;
 pub mod kind;
 pub mod lexer;
+pub mod params;
 pub mod split;

@@ -1,0 +1,1 @@
+DEALLOCATE optischema_parameter_types

@@ -1,0 +1,1 @@
+SAVEPOINT optischema_step

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod document;
 pub mod lsp;
+pub mod plan;
 pub mod sandbox;
 pub mod sql;
 pub mod stats;

@@ -47,13 +47,44 @@ pub async fn evaluate_index(
     server_version_num: i32,
     min_improvement_percent: f64,
 ) -> Result<Verdict, PlanError> {
+    evaluate_index_with_plans(
+        client,
+        statement,
+        candidate,
+        server_version_num,
+        min_improvement_percent,
+    )
+    .await
+    .map(|evaluated| evaluated.verdict)
+}
+
+/// A HypoPG evaluation with the plans it compared (for before/after views).
+#[derive(Debug, Clone)]
+pub struct EvaluatedIndex {
+    pub verdict: Verdict,
+    pub before: Plan,
+    pub after: Plan,
+}
+
+/// Like [`evaluate_index`], keeping both plans.
+pub async fn evaluate_index_with_plans(
+    client: &mut Client,
+    statement: &str,
+    candidate: &IndexCandidate,
+    server_version_num: i32,
+    min_improvement_percent: f64,
+) -> Result<EvaluatedIndex, PlanError> {
     check_candidate(&candidate.definition)?;
     reset(client).await?;
     let compared = plan_with_and_without(client, statement, candidate, server_version_num).await;
     let reset = reset(client).await;
     let comparison = compared?;
     reset?;
-    Ok(comparison.verdict(min_improvement_percent))
+    Ok(EvaluatedIndex {
+        verdict: comparison.verdict(min_improvement_percent),
+        before: comparison.before,
+        after: comparison.after,
+    })
 }
 
 /// The two plans of one evaluation.

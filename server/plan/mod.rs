@@ -24,7 +24,7 @@ pub mod statement;
 pub use diagnostics::{PlanFinding, plan_findings};
 pub use error::PlanError;
 pub use explain::{explain_generic, query_identifier};
-pub use hypo::{evaluate_index, hypopg_available};
+pub use hypo::{EvaluatedIndex, evaluate_index, evaluate_index_with_plans, hypopg_available};
 pub use model::{Actual, Plan, PlanNode};
 pub use parse::parse_plan;
 pub use render::{render_comparison, render_plan};

@@ -33,6 +33,8 @@ pub const DEALLOCATE: Sql = query_file!("deallocate.sql");
 pub const HYPOPG_AVAILABLE: Sql = query_file!("hypopg_available.sql");
 pub const HYPOPG_CREATE_INDEX: Sql = query_file!("hypopg_create_index.sql");
 pub const HYPOPG_RESET: Sql = query_file!("hypopg_reset.sql");
+/// The server's version number, to pick how to get generic plans.
+pub const SERVER_VERSION: Sql = query_file!("server_version.sql");
 
 /// Every embedded file, so a test can check `queries/plan/` holds nothing
 /// else and its README lists each one.
@@ -45,6 +47,7 @@ pub const ALL: &[Sql] = &[
     HYPOPG_AVAILABLE,
     HYPOPG_CREATE_INDEX,
     HYPOPG_RESET,
+    SERVER_VERSION,
 ];
 
 impl Sql {

@@ -5,5 +5,8 @@ pub mod candidates;
 pub mod migration;
 pub mod model;
 pub mod outcome;
+pub mod planning;
 pub mod rewrite;
+pub mod service;
 pub mod titles;
+mod weigh;

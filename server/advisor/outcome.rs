@@ -26,6 +26,9 @@ pub struct ValidatedAction {
     pub kind: ActionKind,
     pub origin: Origin,
     pub evidence: Evidence,
+    /// Before/after plans (Markdown), when the planner compared them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_comparison: Option<String>,
 }
 
 /// The result of analysing one statement.

@@ -1,11 +1,13 @@
 //! A document's findings in absolute byte ranges, after the user's rule settings.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::finding::Finding;
 use super::stats_findings::statement_findings;
 use crate::config::Settings;
 use crate::document::{Document, Statement};
+use crate::sql::fingerprint::Fingerprint;
 use crate::sql::lexer::Lexer;
 use crate::stats::snapshot::Snapshot;
 
@@ -25,13 +27,21 @@ pub fn statement_anchor(document: &Document, statement: &Statement) -> Range<usi
     first.map_or(0..text.len(), |token| token.start..token.end)
 }
 
-/// Every finding for `document` under `settings` and the live numbers of
-/// `snapshot`; rules switched off are dropped and severities follow the
-/// configuration.
+/// Statement-wide findings from the advisor (plan findings, validated
+/// fixes), by fingerprint; placed on the statement's first token.
+#[derive(Debug, Clone, Default)]
+pub struct AdviceView {
+    pub findings: HashMap<Fingerprint, Vec<Finding>>,
+}
+
+/// Every finding for `document` under `settings`, the live numbers of
+/// `snapshot` and the advisor's results; rules switched off are dropped and
+/// severities follow the configuration.
 pub fn document_findings(
     document: &Document,
     settings: &Settings,
     snapshot: &Snapshot,
+    advice: &AdviceView,
 ) -> Vec<DocumentFinding> {
     let mut out = Vec::new();
     for statement in document.statements() {
@@ -48,11 +58,23 @@ pub fn document_findings(
             }
         };
         statement.analysis.findings.iter().for_each(&mut place);
-        if let Some((_, stats)) = snapshot.stats_for(statement.analysis.fingerprint) {
-            let anchor = statement_anchor(document, statement);
-            statement_findings(stats, snapshot, &settings.thresholds, anchor)
+        let fingerprint = statement.analysis.fingerprint;
+        let stats = snapshot.stats_for(fingerprint);
+        let advised = advice.findings.get(&fingerprint);
+        if stats.is_none() && advised.is_none() {
+            continue;
+        }
+        let anchor = statement_anchor(document, statement);
+        if let Some((_, stats)) = stats {
+            statement_findings(stats, snapshot, &settings.thresholds, anchor.clone())
                 .iter()
                 .for_each(&mut place);
+        }
+        for finding in advised.into_iter().flatten() {
+            place(&Finding {
+                range: anchor.clone(),
+                ..finding.clone()
+            });
         }
     }
     out

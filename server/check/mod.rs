@@ -8,7 +8,7 @@ mod text;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::analysis::diagnostics::{DocumentFinding, document_findings};
+use crate::analysis::diagnostics::{AdviceView, DocumentFinding, document_findings};
 use crate::analysis::finding::Severity;
 use crate::config::Settings;
 use crate::document::Document;
@@ -53,7 +53,7 @@ pub fn analyze_paths(
     for path in files::collect_sql_files(paths)? {
         let text = files::read_text(&path)?;
         let document = Document::new(text, 0);
-        let findings = document_findings(&document, settings, snapshot);
+        let findings = document_findings(&document, settings, snapshot, &AdviceView::default());
         analyzed.push(AnalyzedFile {
             path,
             document,

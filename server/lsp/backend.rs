@@ -5,13 +5,13 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::state::{ServerState, lock};
-use super::{capabilities, convert, publish, settings_sync, stats_link};
+use super::{advice, capabilities, commands, convert, publish, settings_sync, stats_link};
 use crate::analysis::hover::hover;
 use crate::analysis::lens::lenses;
 use crate::config::SettingsLayer;
@@ -54,6 +54,13 @@ fn text_change(change: TextDocumentContentChangeEvent) -> TextChange {
     }
 }
 
+impl Backend {
+    /// `window/workDoneProgress/cancel`: the user pressed cancel on a progress.
+    pub async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        advice::cancel(&self.state, &params.token);
+    }
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encoding = capabilities::negotiate_encoding(&params.capabilities);
@@ -68,6 +75,30 @@ impl LanguageServer for Backend {
         self.state
             .client_supports_configuration
             .store(pulls_configuration, Ordering::Relaxed);
+        let window_progress = params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|window| window.work_done_progress)
+            .unwrap_or(false);
+        self.state
+            .client_supports_progress
+            .store(window_progress, Ordering::Relaxed);
+        let creates_files = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.workspace_edit.as_ref())
+            .is_some_and(|edit| {
+                edit.document_changes == Some(true)
+                    && edit
+                        .resource_operations
+                        .as_ref()
+                        .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create))
+            });
+        self.state
+            .client_supports_create_files
+            .store(creates_files, Ordering::Relaxed);
         let lens_refresh = params
             .capabilities
             .workspace
@@ -231,14 +262,38 @@ impl LanguageServer for Backend {
         Ok(Some(lenses))
     }
 
-    async fn code_action(&self, _: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        Ok(Some(Vec::new()))
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        Ok(Some(advice::code_actions(
+            &self.state,
+            &uri,
+            params.range.start,
+        )))
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        Err(Error::invalid_params(format!(
-            "unknown command `{}`",
-            params.command
-        )))
+        let argument = params.arguments.into_iter().next().unwrap_or(Value::Null);
+        let statement = || {
+            serde_json::from_value::<advice::StatementArgument>(argument.clone()).map_err(|error| {
+                Error::invalid_params(format!(
+                    "`{}` expects {{\"uri\", \"position\"}}: {error}",
+                    params.command
+                ))
+            })
+        };
+        let outcome = match params.command.as_str() {
+            commands::ANALYZE => advice::start_analysis(&self.state, statement()?),
+            commands::EXPLAIN => advice::explain(&self.state, statement()?).await,
+            commands::RECORD_APPLIED => advice::record_applied(&self.state, argument).await,
+            other => return Err(Error::invalid_params(format!("unknown command `{other}`"))),
+        };
+        match outcome {
+            Ok(Value::Null) => Ok(None),
+            Ok(value) => Ok(Some(value)),
+            // A failure the user should read, not a protocol error.
+            Err(message) => Ok(Some(
+                json!({ "markdown": format!("**OptiSchema:** {message}") }),
+            )),
+        }
     }
 }

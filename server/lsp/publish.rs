@@ -28,7 +28,8 @@ pub async fn publish_current(state: &ServerState, uri: Uri) {
     let settings = state.settings();
     let snapshot = state.snapshot();
     let encoding = state.encoding();
-    let diagnostics: Vec<Diagnostic> = document_findings(&document, &settings, &snapshot)
+    let advice = state.advice();
+    let diagnostics: Vec<Diagnostic> = document_findings(&document, &settings, &snapshot, &advice)
         .iter()
         .map(|found| convert::diagnostic(&document, found, encoding))
         .collect();

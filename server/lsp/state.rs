@@ -9,8 +9,11 @@ use dashmap::DashMap;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{MessageType, Uri};
 
+use crate::advisor::service::Advisor;
+use crate::analysis::diagnostics::AdviceView;
 use crate::config::{Settings, SettingsLayer};
 use crate::document::Document;
+use crate::sql::fingerprint::Fingerprint;
 use crate::stats::snapshot::Snapshot;
 use crate::text::PositionEncoding;
 
@@ -49,6 +52,15 @@ pub struct ServerState {
     told_no_database: AtomicBool,
     settings: RwLock<Arc<Settings>>,
     snapshot: RwLock<Arc<Snapshot>>,
+    advice: RwLock<Arc<AdviceView>>,
+    /// The advisor for the current settings (None until initialized).
+    pub advisor: RwLock<Option<Arc<Advisor>>>,
+    /// Analyses under way: fingerprint → progress token and cancel switch.
+    pub running_analyses: DashMap<Fingerprint, (String, tokio::sync::watch::Sender<bool>)>,
+    /// Whether the client shows `$/progress` (window.workDoneProgress).
+    pub client_supports_progress: AtomicBool,
+    /// Whether workspace edits may create files (resourceOperations: create).
+    pub client_supports_create_files: AtomicBool,
 }
 
 impl ServerState {
@@ -66,6 +78,11 @@ impl ServerState {
             told_no_database: AtomicBool::new(false),
             settings: RwLock::new(Arc::new(Settings::default())),
             snapshot: RwLock::new(Arc::new(Snapshot::empty())),
+            advice: RwLock::new(Arc::new(AdviceView::default())),
+            advisor: RwLock::new(None),
+            running_analyses: DashMap::new(),
+            client_supports_progress: AtomicBool::new(false),
+            client_supports_create_files: AtomicBool::new(false),
         }
     }
 
@@ -87,6 +104,30 @@ impl ServerState {
 
     pub fn set_snapshot(&self, snapshot: Arc<Snapshot>) {
         *write(&self.snapshot) = snapshot;
+    }
+
+    pub fn advice(&self) -> Arc<AdviceView> {
+        read(&self.advice).clone()
+    }
+
+    /// Replaces the advisor's findings for one statement.
+    pub fn set_advice(
+        &self,
+        fingerprint: Fingerprint,
+        findings: Vec<crate::analysis::finding::Finding>,
+    ) {
+        let mut guard = write(&self.advice);
+        let mut view = AdviceView::clone(&guard);
+        view.findings.insert(fingerprint, findings);
+        *guard = Arc::new(view);
+    }
+
+    pub fn advisor(&self) -> Option<Arc<Advisor>> {
+        read(&self.advisor).clone()
+    }
+
+    pub fn set_advisor(&self, advisor: Option<Arc<Advisor>>) {
+        *write(&self.advisor) = advisor;
     }
 
     /// Recomputes the effective settings from their sources; returns them.

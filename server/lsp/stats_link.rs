@@ -54,8 +54,8 @@ fn collector_config(settings: &Settings, spec: ConnSpec) -> CollectorConfig {
 /// Starts, restarts or stops the collector to match the current settings.
 pub async fn reconcile(state: &Arc<ServerState>) {
     let settings = state.settings();
-    let desired = match connection(&settings) {
-        Ok(spec) => spec.map(|spec| collector_config(&settings, spec)),
+    let spec = match connection(&settings) {
+        Ok(spec) => spec,
         Err(message) => {
             state
                 .client
@@ -64,6 +64,17 @@ pub async fn reconcile(state: &Arc<ServerState>) {
             None
         }
     };
+    match super::advice::advisor_for(&settings, spec.clone()) {
+        Ok(advisor) => state.set_advisor(advisor),
+        Err(message) => {
+            state.set_advisor(None);
+            state
+                .client
+                .show_message(MessageType::ERROR, format!("OptiSchema: {message}"))
+                .await;
+        }
+    }
+    let desired = spec.map(|spec| collector_config(&settings, spec));
     // The key covers everything the collector was started with; the
     // password-free rendering keeps secrets out of it.
     let key = desired.as_ref().map(|config| {

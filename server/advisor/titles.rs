@@ -89,6 +89,7 @@ mod tests {
             origin: Origin::Rule {
                 rule: "index-advisor".into(),
             },
+            plan_comparison: None,
             evidence: Evidence::SandboxTiming {
                 before_ms: 182.0,
                 after_ms: 0.9,

@@ -34,6 +34,16 @@ pub struct StatementAnalysis {
 
 /// Analyses one statement's text (without its `;`).
 pub fn analyze_statement(text: &str) -> StatementAnalysis {
+    let syntax_error = match grammar::check(text) {
+        GrammarVerdict::Valid { .. } => None,
+        GrammarVerdict::Invalid(error) => Some(error),
+    };
+    analyze_checked(text, syntax_error)
+}
+
+/// Like [`analyze_statement`], when PostgreSQL's grammar was already asked
+/// (many statements at once: see `grammar::check_all`).
+pub fn analyze_checked(text: &str, syntax_error: Option<SyntaxError>) -> StatementAnalysis {
     let tokens: Vec<Token> = Lexer::new(text).filter(|t| !t.kind.is_trivia()).collect();
     let kind = StatementKind::of(text);
     let fingerprint = fingerprint(text);
@@ -44,7 +54,7 @@ pub fn analyze_statement(text: &str) -> StatementAnalysis {
         facts: None,
         findings: Vec::new(),
     };
-    if let GrammarVerdict::Invalid(error) = grammar::check(text) {
+    if let Some(error) = syntax_error {
         analysis.findings.push(Finding {
             code: SYNTAX_ERROR,
             severity: Severity::Error,

@@ -8,7 +8,8 @@ mod resplit;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::analysis::statement::{StatementAnalysis, analyze_statement};
+use crate::analysis::statement::{StatementAnalysis, analyze_checked, analyze_statement};
+use crate::sql::grammar::{self, SyntaxError};
 use crate::sql::split::{StatementSpan, split};
 use crate::text::edit::{TextChange, apply_change};
 use crate::text::{LineIndex, PositionEncoding};
@@ -153,22 +154,27 @@ impl Document {
     }
 }
 
-/// Analyses every span; splits the work across threads for large files.
+/// Analyses every span; PostgreSQL's grammar sees all statements in as few
+/// calls as possible (it runs under a process-wide lock), the rest of the
+/// work is split across threads for large files.
 fn analyze_all(text: &str, spans: &[StatementSpan]) -> Vec<Arc<StatementAnalysis>> {
     const PARALLEL_THRESHOLD: usize = 256;
-    let analyze = |chunk: &[StatementSpan]| -> Vec<Arc<StatementAnalysis>> {
+    let texts: Vec<&str> = spans.iter().map(|span| &text[span.range.clone()]).collect();
+    let errors = grammar::check_all(&texts);
+    let work: Vec<(&str, Option<SyntaxError>)> = texts.into_iter().zip(errors).collect();
+    let analyze = |chunk: &[(&str, Option<SyntaxError>)]| -> Vec<Arc<StatementAnalysis>> {
         chunk
             .iter()
-            .map(|span| Arc::new(analyze_statement(&text[span.range.clone()])))
+            .map(|(text, error)| Arc::new(analyze_checked(text, error.clone())))
             .collect()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if spans.len() < PARALLEL_THRESHOLD || threads == 1 {
-        return analyze(spans);
+    if work.len() < PARALLEL_THRESHOLD || threads == 1 {
+        return analyze(&work);
     }
-    let chunk_size = spans.len().div_ceil(threads);
+    let chunk_size = work.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = spans
+        let workers: Vec<_> = work
             .chunks(chunk_size)
             .map(|chunk| scope.spawn(move || analyze(chunk)))
             .collect();

@@ -107,6 +107,43 @@ pub fn check(statement: &str) -> GrammarVerdict {
     })
 }
 
+/// Checks many statements, each on its own as far as the grammar is
+/// concerned, with as few calls into libpg_query as the errors allow: the
+/// statements are joined with `;` and parsed at once; at an error, the
+/// statement it lies in (and the one before, which may have run into it)
+/// is checked alone, and the rest is parsed again from the next statement.
+/// A file without errors costs one call instead of one per statement.
+pub fn check_all(statements: &[&str]) -> Vec<Option<SyntaxError>> {
+    let mut errors: Vec<Option<SyntaxError>> = vec![None; statements.len()];
+    let mut first = 0;
+    while first < statements.len() {
+        let mut joined = String::new();
+        let mut starts = Vec::with_capacity(statements.len() - first);
+        for statement in &statements[first..] {
+            starts.push(joined.len());
+            joined.push_str(statement);
+            joined.push_str(";\n");
+        }
+        let error = match check(&joined) {
+            GrammarVerdict::Valid { .. } => break,
+            GrammarVerdict::Invalid(error) => error,
+        };
+        // The statement the error lies in: the last one starting at or before it.
+        let at = error.offset.unwrap_or(0);
+        let failing = first
+            + starts
+                .partition_point(|&start| start <= at)
+                .saturating_sub(1);
+        for index in failing.saturating_sub(1).max(first)..=failing {
+            if let GrammarVerdict::Invalid(error) = check(statements[index]) {
+                errors[index] = Some(error);
+            }
+        }
+        first = failing + 1;
+    }
+    errors
+}
+
 /// PostgreSQL's cursor positions count characters from 1.
 fn char_position_to_byte(text: &str, cursorpos: c_int) -> Option<usize> {
     let index = usize::try_from(cursorpos).ok()?.checked_sub(1)?;
@@ -168,6 +205,34 @@ mod tests {
     #[test]
     fn nul_bytes_are_an_error_not_a_crash() {
         assert!(matches!(check("SELECT \0"), GrammarVerdict::Invalid(_)));
+    }
+
+    #[test]
+    fn checking_many_finds_every_error_and_only_those() {
+        let statements = [
+            "SELECT 1",
+            "SELECT * FORM t",
+            "SELECT CASE WHEN true THEN 1",
+            "SELECT (1",
+            "ALTER TABLE t ALTER COLUMN c SET STATISTICS 5",
+            "SELEC 2",
+            "SELECT 3",
+            "SELECT 'unterminated",
+        ];
+        let errors = check_all(&statements);
+        let expected: Vec<bool> = statements
+            .iter()
+            .map(|s| matches!(check(s), GrammarVerdict::Invalid(_)))
+            .collect();
+        let found: Vec<bool> = errors.iter().map(Option::is_some).collect();
+        assert_eq!(found, expected);
+        assert_eq!(errors[1].as_ref().and_then(|e| e.offset), Some(9));
+        assert!(
+            check_all(&["SELECT 1", "SELECT 2"])
+                .iter()
+                .all(Option::is_none)
+        );
+        assert!(check_all(&[]).is_empty());
     }
 
     #[test]

@@ -106,7 +106,8 @@ impl Document {
         let mut outcome = EditOutcome::default();
         for change in changes {
             let edit = apply_change(&mut self.text, &self.line_index, change, encoding);
-            self.line_index = LineIndex::new(&self.text);
+            self.line_index
+                .apply_edit(&self.text, edit.old.clone(), edit.new_len);
             outcome.analyzed += self.resplit_after(&edit);
         }
         self.version = version;

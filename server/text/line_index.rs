@@ -20,7 +20,7 @@ pub struct LineCol {
 }
 
 /// A character whose UTF-8 length differs from its UTF-16 length.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct WideChar {
     offset: u32,
     utf8_len: u8,
@@ -35,7 +35,7 @@ impl WideChar {
 }
 
 /// Line starts and wide characters of one text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
     wide_chars: Vec<WideChar>,
@@ -44,41 +44,100 @@ pub struct LineIndex {
     len: u32,
 }
 
+/// Line starts (the offsets just after each `\n`) within `text`, shifted by `base`.
+fn newlines(text: &str, base: usize, out: &mut Vec<u32>) {
+    out.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, byte)| byte == b'\n')
+            .map(|(offset, _)| (base + offset + 1) as u32),
+    );
+}
+
+/// Multi-byte characters whose UTF-16 length differs, within `text` at `base`.
+fn wide_chars_in(text: &str, base: usize, out: &mut Vec<WideChar>) {
+    if text.is_ascii() {
+        return;
+    }
+    for (offset, ch) in text.char_indices() {
+        let utf8_len = ch.len_utf8() as u8;
+        let utf16_len = ch.len_utf16() as u8;
+        if utf8_len != utf16_len {
+            out.push(WideChar {
+                offset: (base + offset) as u32,
+                utf8_len,
+                utf16_len,
+            });
+        }
+    }
+}
+
+fn shift(value: u32, delta: i64) -> u32 {
+    (i64::from(value) + delta).max(0) as u32
+}
+
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
+        newlines(text, 0, &mut line_starts);
         let mut wide_chars = Vec::new();
-        for (offset, byte) in text.bytes().enumerate() {
-            if byte == b'\n' {
-                line_starts.push(offset as u32 + 1);
-            }
-        }
-        if !text.is_ascii() {
-            for (offset, ch) in text.char_indices() {
-                let utf8_len = ch.len_utf8() as u8;
-                let utf16_len = ch.len_utf16() as u8;
-                if utf8_len != utf16_len {
-                    wide_chars.push(WideChar {
-                        offset: offset as u32,
-                        utf8_len,
-                        utf16_len,
-                    });
-                }
-            }
-        }
-        let mut surplus_before = Vec::with_capacity(wide_chars.len() + 1);
-        let mut total = 0;
-        surplus_before.push(0);
-        for wide in &wide_chars {
-            total += wide.surplus();
-            surplus_before.push(total);
-        }
-        LineIndex {
+        wide_chars_in(text, 0, &mut wide_chars);
+        let mut index = LineIndex {
             line_starts,
             wide_chars,
-            surplus_before,
+            surplus_before: vec![0],
             len: text.len() as u32,
+        };
+        index.recount_surplus(0);
+        index
+    }
+
+    /// Recomputes the surplus prefix sums from wide char `from` on.
+    fn recount_surplus(&mut self, from: usize) {
+        self.surplus_before.truncate(from + 1);
+        let mut total = self.surplus_before[from];
+        for wide in &self.wide_chars[from..] {
+            total += wide.surplus();
+            self.surplus_before.push(total);
         }
+    }
+
+    /// Updates the index after `old` bytes of the previous text became
+    /// `new_len` bytes of `text` (the text after the edit): work
+    /// proportional to the edit and the lines after it, not the file.
+    pub fn apply_edit(&mut self, text: &str, old: std::ops::Range<usize>, new_len: usize) {
+        let (start, end) = (old.start as u32, old.end as u32);
+        let delta = new_len as i64 - old.len() as i64;
+        let inserted = &text[old.start..old.start + new_len];
+
+        let keep = self.line_starts.partition_point(|&s| s <= start);
+        let after = self.line_starts.partition_point(|&s| s <= end);
+        let mut fresh = Vec::new();
+        newlines(inserted, old.start, &mut fresh);
+        let tail: Vec<u32> = self.line_starts[after..]
+            .iter()
+            .map(|&s| shift(s, delta))
+            .collect();
+        self.line_starts.truncate(keep);
+        self.line_starts.extend(fresh);
+        self.line_starts.extend(tail);
+
+        let keep = self.wide_chars.partition_point(|w| w.offset < start);
+        let after = self.wide_chars.partition_point(|w| w.offset < end);
+        let mut fresh = Vec::new();
+        wide_chars_in(inserted, old.start, &mut fresh);
+        let tail: Vec<WideChar> = self.wide_chars[after..]
+            .iter()
+            .map(|w| WideChar {
+                offset: shift(w.offset, delta),
+                ..*w
+            })
+            .collect();
+        self.wide_chars.truncate(keep);
+        self.wide_chars.extend(fresh);
+        self.wide_chars.extend(tail);
+        self.recount_surplus(keep);
+        self.len = text.len() as u32;
     }
 
     pub fn line_count(&self) -> usize {

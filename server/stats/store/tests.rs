@@ -37,6 +37,12 @@ fn record(history: &mut History, from: i64, to: i64, statements: u64) {
     }
 }
 
+/// The file holds exactly the history's chunks: nothing stale left behind.
+fn assert_stored_exactly(store: &HistoryStore, history: &History) {
+    let in_memory: usize = history.changes_since(None).map(|c| c.chunks.len()).sum();
+    assert_eq!(store.stored_values().unwrap(), in_memory as u64);
+}
+
 fn assert_same(saved: &History, loaded: &History) {
     assert!(
         saved.same_content(loaded),
@@ -103,7 +109,7 @@ fn incremental_saves_track_downsampling_pruning_and_forgotten_statements() {
     store.save(&reloaded).unwrap();
     let loaded = store.load().unwrap();
     assert_same(&reloaded, &loaded);
-    // Only statement 1's fine chunk(s) and its seen record are left.
+    assert_stored_exactly(&store, &reloaded);
     assert!(store.stored_values().unwrap() < values_before);
 }
 
@@ -255,4 +261,59 @@ fn the_default_directory_is_under_the_user_cache() {
     if let Some(dir) = HistoryStore::default_dir() {
         assert!(dir.ends_with("optischema/history"));
     }
+}
+
+#[test]
+fn random_saves_always_load_back_what_was_saved() {
+    // Statements that come and go over three weeks, saved at irregular
+    // moments: every cut of every tier, partly drained chunks, forgotten
+    // statements and reloads happen between some pair of saves.
+    let dir = tempfile::tempdir().unwrap();
+    let store = HistoryStore::open(dir.path(), &identity("app")).unwrap();
+    let mut history = History::new();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut random = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let mut at = T0;
+    let mut saves = 0;
+    while at < T0 + 21 * 86_400 {
+        // Polls every minute; a long pause now and then.
+        at += if random(500) == 0 { 30_000 } else { 60 };
+        let hour = (at - T0) / 3600;
+        // Statement n runs in hours where hour % (n + 1) != 0, with gaps,
+        // and statement 6 only in the first week.
+        let mut samples = Vec::new();
+        for n in 1..=6u64 {
+            let runs = hour % (n as i64 + 1) != 0 && (n != 6 || at < T0 + 7 * 86_400);
+            if runs && random(3) != 0 {
+                samples.push((Fingerprint(n), sample(1 + random(50))));
+            }
+        }
+        history.record_poll(at, 60.0, &samples);
+        if random(200) == 0 {
+            history.prune(at);
+        }
+        if random(40) == 0 {
+            store.save(&history).unwrap();
+            saves += 1;
+            if saves % 5 == 0 {
+                let loaded = store.load().unwrap();
+                assert_same(&history, &loaded);
+                assert_stored_exactly(&store, &history);
+                if saves % 10 == 0 {
+                    // Go on from the loaded copy, as after a restart.
+                    history = loaded;
+                }
+            }
+        }
+    }
+    store.save(&history).unwrap();
+    assert_same(&history, &store.load().unwrap());
+    assert_stored_exactly(&store, &history);
+    assert!(!history.fingerprints().any(|f| f == Fingerprint(6)));
+    assert!(saves > 100, "{saves} saves");
 }

@@ -3,6 +3,7 @@
 //! The crate is organised by concern; see `docs/ARCHITECTURE.md` for the data flow.
 
 pub mod advisor;
+pub mod ai;
 pub mod analysis;
 pub mod check;
 pub mod cli;

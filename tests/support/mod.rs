@@ -3,10 +3,12 @@
 //! - `PgCluster`: a real, throwaway PostgreSQL 15 cluster (see `pg.rs`).
 //! - `LspClient`: drives the `optischema` binary over stdio (see `lsp.rs`).
 //! - `file_uri` / `temp_workspace`: files the server can be pointed at.
+//! - `ScriptedLlm`: an OpenAI-compatible endpoint with scripted answers (see `llm.rs`).
 
 // Each test binary compiles this module and uses only part of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod llm;
 pub mod lsp;
 pub mod pg;
 pub mod workload;

@@ -96,8 +96,9 @@ impl Advisor {
         }
     }
 
-    pub fn has_evidence_source(&self) -> bool {
-        self.config.planning.is_some() || self.config.sandbox.is_some()
+    /// Whether plans (and the catalog they rely on) come from a monitored database.
+    pub fn has_planning(&self) -> bool {
+        self.config.planning.is_some()
     }
 
     /// The finished analysis for this statement and catalog state, if any.
@@ -190,6 +191,15 @@ impl Advisor {
             .into_iter()
             .map(|candidate| (candidate, rule_origin("index-advisor")))
             .collect();
+        if indexes.is_empty() {
+            analysis.notes.push(match &request.facts {
+                Some(facts) if facts.tables.iter().all(|t| snapshot.catalog.table(&t.qualified_name()).is_none()) => {
+                    "no index candidates: the statement's tables are not in the catalog (yet)".to_string()
+                }
+                Some(_) => "no index candidates: existing indexes already serve the statement's filters and orders, or it has none".to_string(),
+                None => "no index candidates: the statement could not be parsed into tables and columns".to_string(),
+            });
+        }
         let mut rewrites: Vec<(RewriteCandidate, Origin)> = rewrite_candidates(&request.statement)
             .into_iter()
             .map(|candidate| {

@@ -300,10 +300,13 @@ pub fn start_analysis(
     state
         .running_analyses
         .insert(fingerprint, (token.clone(), cancel_sender));
-    let request = request_for(state, &document, &statement);
     let state = state.clone();
     let uri = argument.uri;
     tokio::spawn(async move {
+        if advisor.has_planning() {
+            wait_for_catalog(&state).await;
+        }
+        let request = request_for(&state, &document, &statement);
         let analysis = run_with_progress(&state, &advisor, &request, token, cancel).await;
         state.running_analyses.remove(&fingerprint);
         state.set_advice(fingerprint, advice_findings(&analysis));
@@ -314,6 +317,28 @@ pub fn start_analysis(
             .await;
     });
     Ok(Value::Null)
+}
+
+/// Candidates come from the catalog: right after start-up, give the
+/// collector a moment to read it (this runs in the background). Only
+/// called when a monitored database is configured.
+async fn wait_for_catalog(state: &ServerState) {
+    use crate::stats::snapshot::ConnectionStatus;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        let snapshot = state.snapshot();
+        // Before the collector's first word the status is still the
+        // initial "not configured".
+        let starting = matches!(
+            snapshot.status,
+            ConnectionStatus::Connecting | ConnectionStatus::NotConfigured
+        );
+        let waiting = starting && snapshot.refreshed_at.is_none();
+        if !waiting {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 async fn run_with_progress(

@@ -121,6 +121,7 @@ impl LanguageServer for Backend {
         }
         // Documents opened before `initialized` already see these settings.
         self.state.refresh_settings();
+        stats_link::initial_advisor(&self.state);
         Ok(InitializeResult {
             capabilities: capabilities::server_capabilities(encoding),
             server_info: Some(ServerInfo {

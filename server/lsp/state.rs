@@ -55,6 +55,8 @@ pub struct ServerState {
     advice: RwLock<Arc<AdviceView>>,
     /// The advisor for the current settings (None until initialized).
     pub advisor: RwLock<Option<Arc<Advisor>>>,
+    /// What the advisor was built from (see `stats_link::refresh_advisor`).
+    advisor_key: Mutex<String>,
     /// Analyses under way: fingerprint → progress token and cancel switch.
     pub running_analyses: DashMap<Fingerprint, (String, tokio::sync::watch::Sender<bool>)>,
     /// Whether the client shows `$/progress` (window.workDoneProgress).
@@ -80,6 +82,7 @@ impl ServerState {
             snapshot: RwLock::new(Arc::new(Snapshot::empty())),
             advice: RwLock::new(Arc::new(AdviceView::default())),
             advisor: RwLock::new(None),
+            advisor_key: Mutex::new(String::new()),
             running_analyses: DashMap::new(),
             client_supports_progress: AtomicBool::new(false),
             client_supports_create_files: AtomicBool::new(false),
@@ -124,6 +127,11 @@ impl ServerState {
 
     pub fn advisor(&self) -> Option<Arc<Advisor>> {
         read(&self.advisor).clone()
+    }
+
+    /// Stores the advisor's key and returns the previous one.
+    pub fn swap_advisor_key(&self, key: String) -> String {
+        std::mem::replace(&mut *lock(&self.advisor_key), key)
     }
 
     pub fn set_advisor(&self, advisor: Option<Arc<Advisor>>) {

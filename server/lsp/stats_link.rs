@@ -51,6 +51,52 @@ fn collector_config(settings: &Settings, spec: ConnSpec) -> CollectorConfig {
     }
 }
 
+/// Rebuilds the advisor for `settings` (no I/O: connections open on use).
+pub fn refresh_advisor(
+    state: &ServerState,
+    settings: &Settings,
+    spec: Option<ConnSpec>,
+) -> Result<(), String> {
+    // The advisor keeps its analyses: rebuild it only when what it works
+    // with changed (a password shows only as its length).
+    let key = format!(
+        "{:?} {:?} {:?} {:?} {:?} {}",
+        spec.as_ref().map(|spec| spec.redacted()),
+        spec.as_ref().map(|spec| spec.password().map(str::len)),
+        settings
+            .sandbox_url
+            .as_ref()
+            .map(|url| ConnSpec::parse(url).map(|s| s.redacted()).ok()),
+        settings.ai,
+        settings.thresholds,
+        settings.advisor_min_improvement_percent
+    );
+    let previous = state.swap_advisor_key(key.clone());
+    if previous == key && state.advisor().is_some() {
+        return Ok(());
+    }
+    match super::advice::advisor_for(settings, spec) {
+        Ok(advisor) => {
+            state.set_advisor(advisor);
+            Ok(())
+        }
+        Err(message) => {
+            state.set_advisor(None);
+            Err(message)
+        }
+    }
+}
+
+/// The advisor as soon as `initialize` knows the settings, so that code
+/// actions are there before the collector has started.
+pub fn initial_advisor(state: &ServerState) {
+    let settings = state.settings();
+    let spec = connection(&settings).ok().flatten();
+    if let Err(message) = refresh_advisor(state, &settings, spec) {
+        state.defer_message(format!("OptiSchema: {message}"));
+    }
+}
+
 /// Starts, restarts or stops the collector to match the current settings.
 pub async fn reconcile(state: &Arc<ServerState>) {
     let settings = state.settings();
@@ -64,15 +110,11 @@ pub async fn reconcile(state: &Arc<ServerState>) {
             None
         }
     };
-    match super::advice::advisor_for(&settings, spec.clone()) {
-        Ok(advisor) => state.set_advisor(advisor),
-        Err(message) => {
-            state.set_advisor(None);
-            state
-                .client
-                .show_message(MessageType::ERROR, format!("OptiSchema: {message}"))
-                .await;
-        }
+    if let Err(message) = refresh_advisor(state, &settings, spec.clone()) {
+        state
+            .client
+            .show_message(MessageType::ERROR, format!("OptiSchema: {message}"))
+            .await;
     }
     let desired = spec.map(|spec| collector_config(&settings, spec));
     // The key covers everything the collector was started with; the

@@ -80,7 +80,7 @@ fn start(setup: &Setup, root: &support::TempWorkspace, sandbox: bool) -> LspClie
         .start();
     let mut options = json!({
         "database": {"url": setup.monitor_url},
-        "stats": {"intervalSeconds": 0.5, "historyDir": root.path.join(".history")},
+        "stats": {"intervalSeconds": 0.5, "catalogRefreshSeconds": 1, "historyDir": root.path.join(".history")},
     });
     if sandbox {
         options["sandbox"] = json!({"url": setup.sandbox_url});

@@ -32,6 +32,16 @@ pub fn statement_anchor(document: &Document, statement: &Statement) -> Range<usi
 #[derive(Debug, Clone, Default)]
 pub struct AdviceView {
     pub findings: HashMap<Fingerprint, Vec<Finding>>,
+    /// Indexes applied from the advisor's actions that the catalog now
+    /// shows, per statement they were made for.
+    pub impacts: HashMap<Fingerprint, AppliedIndex>,
+}
+
+/// An index the user applied from an action, and when it appeared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedIndex {
+    pub index_name: String,
+    pub appeared_at: std::time::SystemTime,
 }
 
 /// Every finding for `document` under `settings`, the live numbers of

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use std::ops::Range;
 use std::time::SystemTime;
 
+use super::diagnostics::{AdviceView, AppliedIndex};
 use super::format::{bytes, count, duration_ms, grouped, sparkline, trend};
 use super::lens::calls_per_minute;
 use crate::document::{Document, Statement};
@@ -28,6 +29,16 @@ const SPARKLINE_BUCKETS: usize = 24;
 
 /// The hover for byte `offset`, if it is inside a statement.
 pub fn hover(document: &Document, offset: usize, snapshot: &Snapshot) -> Option<HoverInfo> {
+    hover_with_advice(document, offset, snapshot, &AdviceView::default())
+}
+
+/// Like [`hover`], with the advisor's results (the impact of applied indexes).
+pub fn hover_with_advice(
+    document: &Document,
+    offset: usize,
+    snapshot: &Snapshot,
+    advice: &AdviceView,
+) -> Option<HoverInfo> {
     let statement = document.statement_at(offset)?;
     let facts = statement_facts(document, statement);
     if let Some(info) = table_hover(document, statement, facts.as_ref(), offset, snapshot) {
@@ -54,6 +65,9 @@ pub fn hover(document: &Document, offset: usize, snapshot: &Snapshot) -> Option<
         _ => {}
     }
     stats_section(&mut markdown, analysis.fingerprint, snapshot);
+    if let Some(applied) = advice.impacts.get(&analysis.fingerprint) {
+        impact_section(&mut markdown, analysis.fingerprint, applied, snapshot);
+    }
     let _ = writeln!(
         markdown,
         "\n<sub>fingerprint `{}`</sub>",
@@ -188,6 +202,49 @@ fn stats_table(stats: &StatementStats, snapshot: &Snapshot) -> String {
         let _ = writeln!(table, "| {name} | {value} |");
     }
     table
+}
+
+/// Mean latency in the baseline window before an applied index appeared,
+/// and since.
+fn impact_section(
+    markdown: &mut String,
+    fingerprint: Fingerprint,
+    applied: &AppliedIndex,
+    snapshot: &Snapshot,
+) {
+    let Some(history) = snapshot.history.as_ref() else {
+        return;
+    };
+    let history = history
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let appeared = unix_seconds(applied.appeared_at);
+    let now = snapshot.refreshed_at.map_or(appeared, unix_seconds) + 1;
+    let before = history.window(
+        fingerprint,
+        appeared - snapshot.windows.baseline_seconds as i64,
+        appeared,
+    );
+    let since = history.window(fingerprint, appeared, now);
+    let ago = SystemTime::now()
+        .duration_since(applied.appeared_at)
+        .map_or(0.0, |elapsed| elapsed.as_secs_f64());
+    let describe = |sample| match mean_ms(sample) {
+        Some(mean) => format!(
+            "{} over {} call(s)",
+            duration_ms(mean),
+            grouped(sample.calls)
+        ),
+        None => "no calls".to_string(),
+    };
+    let _ = writeln!(
+        markdown,
+        "\n**Impact of `{}`** (appeared {} ago): mean {} since, {} before\n",
+        applied.index_name,
+        duration_ms(ago * 1000.0),
+        describe(&since),
+        describe(&before)
+    );
 }
 
 /// `Latency ▁▂▃▅▇ over 2.0 h ▲18%` from the history.

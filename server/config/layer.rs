@@ -17,6 +17,7 @@ struct DatabaseLayer {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StatsLayer {
     interval_seconds: Option<f64>,
+    catalog_refresh_seconds: Option<f64>,
     history_dir: Option<PathBuf>,
 }
 
@@ -115,6 +116,10 @@ impl SettingsLayer {
         set(
             &mut settings.stats_interval_seconds,
             &self.stats.interval_seconds,
+        );
+        set(
+            &mut settings.catalog_refresh_seconds,
+            &self.stats.catalog_refresh_seconds,
         );
         if self.stats.history_dir.is_some() {
             settings.history_dir = self.stats.history_dir.clone();

@@ -127,6 +127,8 @@ pub struct Settings {
     pub database_url: Option<String>,
     pub sandbox_url: Option<String>,
     pub stats_interval_seconds: f64,
+    /// How often the catalog (tables, indexes, columns) is re-read.
+    pub catalog_refresh_seconds: f64,
     /// Where history is kept; `None`: the user's cache directory.
     pub history_dir: Option<PathBuf>,
     pub thresholds: Thresholds,
@@ -143,6 +145,7 @@ impl Default for Settings {
             database_url: None,
             sandbox_url: None,
             stats_interval_seconds: 10.0,
+            catalog_refresh_seconds: 60.0,
             history_dir: None,
             thresholds: Thresholds::default(),
             rules: BTreeMap::new(),

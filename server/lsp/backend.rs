@@ -11,8 +11,8 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::state::{ServerState, lock};
-use super::{advice, capabilities, commands, convert, publish, settings_sync, stats_link};
-use crate::analysis::hover::hover;
+use super::{advice, capabilities, commands, convert, impact, publish, settings_sync, stats_link};
+use crate::analysis::hover::hover_with_advice;
 use crate::analysis::lens::lenses;
 use crate::config::SettingsLayer;
 use crate::document::Document;
@@ -146,6 +146,7 @@ impl LanguageServer for Backend {
         settings_sync::pull_workspace_configuration(&self.state, pulls).await;
         self.state.refresh_settings();
         publish::publish_all(&self.state).await;
+        impact::load(&self.state);
         stats_link::reconcile(&self.state).await;
         tracing::info!("optischema {} ready", env!("CARGO_PKG_VERSION"));
     }
@@ -233,13 +234,16 @@ impl LanguageServer for Backend {
         let encoding = self.state.encoding();
         let offset = convert::offset(&document, position.position, encoding);
         let snapshot = self.state.snapshot();
-        Ok(hover(&document, offset, &snapshot).map(|info| Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: info.markdown,
+        let advice = self.state.advice();
+        Ok(
+            hover_with_advice(&document, offset, &snapshot, &advice).map(|info| Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: info.markdown,
+                }),
+                range: Some(convert::range(&document, info.range, encoding)),
             }),
-            range: Some(convert::range(&document, info.range, encoding)),
-        }))
+        )
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {

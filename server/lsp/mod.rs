@@ -8,6 +8,7 @@ mod capabilities;
 pub mod commands;
 pub(crate) mod convert;
 mod edits;
+mod impact;
 mod publish;
 mod settings_sync;
 mod state;

@@ -55,6 +55,8 @@ pub struct ServerState {
     advice: RwLock<Arc<AdviceView>>,
     /// The advisor for the current settings (None until initialized).
     pub advisor: RwLock<Option<Arc<Advisor>>>,
+    /// Applied indexes whose appearance in the catalog is watched.
+    pub watched_indexes: Mutex<Vec<super::impact::WatchedIndex>>,
     /// What the advisor was built from (see `stats_link::refresh_advisor`).
     advisor_key: Mutex<String>,
     /// Analyses under way: fingerprint → progress token and cancel switch.
@@ -83,6 +85,7 @@ impl ServerState {
             advice: RwLock::new(Arc::new(AdviceView::default())),
             advisor: RwLock::new(None),
             advisor_key: Mutex::new(String::new()),
+            watched_indexes: Mutex::new(Vec::new()),
             running_analyses: DashMap::new(),
             client_supports_progress: AtomicBool::new(false),
             client_supports_create_files: AtomicBool::new(false),
@@ -122,6 +125,18 @@ impl ServerState {
         let mut guard = write(&self.advice);
         let mut view = AdviceView::clone(&guard);
         view.findings.insert(fingerprint, findings);
+        *guard = Arc::new(view);
+    }
+
+    /// Records the impact of an applied index for its statement's hover.
+    pub fn set_impact(
+        &self,
+        fingerprint: Fingerprint,
+        applied: crate::analysis::diagnostics::AppliedIndex,
+    ) {
+        let mut guard = write(&self.advice);
+        let mut view = AdviceView::clone(&guard);
+        view.impacts.insert(fingerprint, applied);
         *guard = Arc::new(view);
     }
 

@@ -44,6 +44,11 @@ fn collector_config(settings: &Settings, spec: ConnSpec) -> CollectorConfig {
     CollectorConfig {
         spec,
         interval: Duration::from_secs_f64(interval),
+        catalog_refresh: Duration::from_secs_f64(if settings.catalog_refresh_seconds.is_finite() {
+            settings.catalog_refresh_seconds.clamp(1.0, 86_400.0)
+        } else {
+            60.0
+        }),
         history_dir: settings
             .history_dir
             .clone()
@@ -185,12 +190,14 @@ async fn handle_events(
 async fn apply_snapshot(state: &Arc<ServerState>, snapshot: Arc<Snapshot>) {
     let previous = state.snapshot();
     state.set_snapshot(snapshot.clone());
+    let indexes_appeared = super::impact::observe(state, &snapshot);
     let changed: Vec<Uri> = state
         .documents
         .iter()
         .filter(|entry| {
             let status_changed = previous.status != snapshot.status;
             status_changed
+                || indexes_appeared
                 || entry.value().statements().iter().any(|statement| {
                     let fingerprint = statement.analysis.fingerprint;
                     previous.stats_for(fingerprint).map(|(_, s)| s)

@@ -24,8 +24,6 @@ use backoff::Backoff;
 pub use poll::{PollState, unix_seconds};
 use reporter::Reporter;
 
-/// Refresh the catalog about once a minute.
-const CATALOG_REFRESH_SECONDS: f64 = 60.0;
 /// Save history about once a minute (and when stopping).
 const SAVE_SECONDS: f64 = 60.0;
 /// Prune and downsample about every ten minutes.
@@ -38,6 +36,9 @@ pub struct CollectorConfig {
     pub interval: Duration,
     /// Where history is kept; `None` disables persistence.
     pub history_dir: Option<PathBuf>,
+    /// How often to re-read the catalog (it changes rarely and costs more
+    /// than a poll on large schemas).
+    pub catalog_refresh: Duration,
 }
 
 /// What the collector tells the server.
@@ -211,7 +212,7 @@ async fn poll_loop(
     backoff: &mut Backoff,
     stopped: &mut watch::Receiver<bool>,
 ) -> LoopEnd {
-    let catalog_every = every(config.interval, CATALOG_REFRESH_SECONDS);
+    let catalog_every = every(config.interval, config.catalog_refresh.as_secs_f64());
     let save_every = every(config.interval, SAVE_SECONDS);
     let prune_every = every(config.interval, PRUNE_SECONDS);
     let mut polls_here = 0u64;

@@ -45,6 +45,22 @@ pub struct AiCandidates {
     pub dropped: Vec<String>,
 }
 
+/// Why the LLM gave no suggestions this time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AiFailure {
+    /// What went wrong, in words.
+    pub message: String,
+    /// The first failure of its kind since the last success: the user is
+    /// told (once); later ones only leave a note.
+    pub first_of_kind: bool,
+}
+
+/// How the note of a first-of-its-kind AI failure starts; the editor also
+/// shows that note as a message. Repeats start with [`AI_FAILURE_AGAIN`].
+pub const AI_FAILURE_TOLD: &str = "AI suggestions are unavailable: ";
+/// How the note of an AI failure already told starts.
+pub const AI_FAILURE_AGAIN: &str = "AI suggestions unavailable: ";
+
 /// A boxed future, so that [`AiSuggester`] can be used as a trait object.
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
@@ -56,7 +72,7 @@ pub trait AiSuggester: Send + Sync {
         request: &'a AnalyzeRequest,
         plan: Option<&'a str>,
         cancel: &'a watch::Receiver<bool>,
-    ) -> BoxFuture<'a, Result<AiCandidates, String>>;
+    ) -> BoxFuture<'a, Result<AiCandidates, AiFailure>>;
 }
 
 /// What to analyse.
@@ -237,9 +253,14 @@ impl Advisor {
                         rewrites.push((rewrite, origin));
                     }
                 }
-                Err(error) => analysis
-                    .notes
-                    .push(format!("AI suggestions unavailable: {error}")),
+                Err(failure) => {
+                    let prefix = if failure.first_of_kind {
+                        AI_FAILURE_TOLD
+                    } else {
+                        AI_FAILURE_AGAIN
+                    };
+                    analysis.notes.push(format!("{prefix}{}", failure.message));
+                }
             }
         }
 

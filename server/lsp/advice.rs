@@ -20,7 +20,9 @@ use crate::advisor::migration::index_name;
 use crate::advisor::model::Origin;
 use crate::advisor::outcome::{ActionKind, Analysis, ValidatedAction};
 use crate::advisor::planning::PlanningSession;
-use crate::advisor::service::{Advisor, AdvisorConfig, AnalyzeRequest};
+use crate::advisor::service::{
+    AI_FAILURE_AGAIN, AI_FAILURE_TOLD, Advisor, AdvisorConfig, AnalyzeRequest,
+};
 use crate::advisor::titles::title;
 use crate::analysis::catalog::VALIDATED_FIX;
 use crate::analysis::finding::{Finding, Severity};
@@ -307,10 +309,26 @@ pub fn start_analysis(
             wait_for_catalog(&state).await;
         }
         let request = request_for(&state, &document, &statement);
+        // A cached analysis was told about already.
+        let fresh = advisor.cached(fingerprint, &request.snapshot).is_none();
         let analysis = run_with_progress(&state, &advisor, &request, token, cancel).await;
         state.running_analyses.remove(&fingerprint);
         state.set_advice(fingerprint, advice_findings(&analysis));
         publish::publish_current(&state, uri).await;
+        // An LLM failure is told once, in words, when it first happens
+        // (until a request succeeds again); the notes keep it for "Explain plan".
+        if fresh {
+            for note in analysis
+                .notes
+                .iter()
+                .filter(|note| note.starts_with(AI_FAILURE_TOLD))
+            {
+                state
+                    .client
+                    .show_message(MessageType::WARNING, format!("OptiSchema: {note}"))
+                    .await;
+            }
+        }
         state
             .client
             .show_message(MessageType::INFO, summary(&analysis))
@@ -433,9 +451,19 @@ fn summary(analysis: &Analysis) -> String {
             title(best)
         ),
         None if analysis.notes.is_empty() => "OptiSchema: no fix found for this statement".into(),
-        None => format!(
-            "OptiSchema: no validated fix for this statement ({}). Run \"Explain plan\" for details.",
-            analysis.notes.first().cloned().unwrap_or_default()
-        ),
+        None => {
+            // LLM failures have their own message, once.
+            let reason = analysis
+                .notes
+                .iter()
+                .find(|note| {
+                    !note.starts_with(AI_FAILURE_TOLD) && !note.starts_with(AI_FAILURE_AGAIN)
+                })
+                .map(|note| format!(" ({note})"))
+                .unwrap_or_default();
+            format!(
+                "OptiSchema: no validated fix for this statement{reason}. Run \"Explain plan\" for details."
+            )
+        }
     }
 }

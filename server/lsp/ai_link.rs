@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::advisor::service::{AiCandidates, AiSuggester, AnalyzeRequest, BoxFuture};
+use crate::advisor::service::{AiCandidates, AiFailure, AiSuggester, AnalyzeRequest, BoxFuture};
 use crate::ai::Service;
 use crate::ai::context::{AiContext, StatsContext};
 use crate::config::Settings;
@@ -39,7 +39,7 @@ impl AiSuggester for AiAdapter {
         request: &'a AnalyzeRequest,
         plan: Option<&'a str>,
         cancel: &'a watch::Receiver<bool>,
-    ) -> BoxFuture<'a, Result<AiCandidates, String>> {
+    ) -> BoxFuture<'a, Result<AiCandidates, AiFailure>> {
         Box::pin(async move {
             let original = to_dollar_params(&request.statement);
             let tables = request
@@ -53,7 +53,7 @@ impl AiSuggester for AiAdapter {
                 .and_then(|(_, stats)| {
                     StatsContext::from_cumulative(&stats.cumulative, snapshot.share_percent(stats))
                 });
-            let context = AiContext::build(
+            let mut context = AiContext::build(
                 &original.text,
                 self.send_literals,
                 &tables,
@@ -61,15 +61,21 @@ impl AiSuggester for AiAdapter {
                 plan.map(str::to_string),
                 stats,
             );
+            // The plan was made from the statement as written: its
+            // conditions show the literal values that were just replaced
+            // by parameters, so it must not go out with them.
+            if !context.literals.is_empty() {
+                context.plan = None;
+            }
             let key = self.service.cache_key(request.fingerprint, &context);
             let gated = match self.service.suggestions_for(&key, &context, cancel).await {
                 Ok(gated) => gated,
-                // Told once per kind of failure; afterwards a short note.
+                // Told once per kind of failure; afterwards only a note.
                 Err(error) => {
-                    return Err(self
-                        .service
-                        .failure_message(&error)
-                        .unwrap_or_else(|| error.to_string()));
+                    return Err(AiFailure {
+                        message: error.to_string(),
+                        first_of_kind: self.service.failure_message(&error).is_some(),
+                    });
                 }
             };
             let mut dropped: Vec<String> = gated

@@ -408,3 +408,25 @@ fn trends_survive_a_language_server_restart() {
         "{markdown}"
     );
 }
+
+#[test]
+fn differently_written_statement_matches_by_query_identifier() {
+    let cluster = cluster();
+    let history = tempfile::tempdir().unwrap();
+    let mut client = start_server(&cluster, history.path(), json!({}));
+    let params: Vec<Vec<i64>> = (1..=12).map(|id| vec![id]).collect();
+    run_with_params(&cluster.superuser_url(), BY_CUSTOMER_PARAM, &params);
+    // Same parse tree as the application's statement, different text: a
+    // schema prefix and an alias change the fingerprint, not the queryid.
+    let text = "SELECT o1.id, o1.total FROM public.orders AS o1 WHERE o1.customer_id = 42;\n\
+                SELECT o1.id FROM public.orders AS o1 WHERE o1.customer_id = 42;\n";
+    let workspace = temp_workspace();
+    let uri = workspace.write("aliased.sql", text);
+    client.did_open(&uri, text);
+    let markdown = wait_hover(&mut client, &uri, 0, |m| m.contains("| calls | 12"));
+    assert!(markdown.contains("queryid"), "{markdown}");
+    // A different statement (fewer columns) never borrows those numbers.
+    std::thread::sleep(Duration::from_secs(2));
+    let other = hover_at(&mut client, &uri, 1);
+    assert!(other.contains("Not seen in `pg_stat_statements`"), "{other}");
+}

@@ -139,6 +139,36 @@ impl Advisor {
             .map_err(|error| error.to_string())
     }
 
+    /// The server's query identifiers for a statement, from `EXPLAIN
+    /// (VERBOSE)` of its `$n` form and, when it has literals, of the text
+    /// as written (the two can differ: parameter types). Empty when the
+    /// server does not compute query identifiers.
+    pub async fn query_identifiers(&self, statement: &str) -> Result<Vec<i64>, String> {
+        let planning = self
+            .config
+            .planning
+            .as_ref()
+            .ok_or("no monitored database")?;
+        let mut guard = planning.client().await?;
+        let (client, version) = &mut *guard;
+        // The text in `$n` form, and with its literals as parameters too
+        // (what a driver sends): parameter types can change the identifier.
+        let dollar = to_dollar_params(statement).text;
+        let mut forms = vec![crate::ai::literals::parameterize(&dollar).text, dollar];
+        forms.dedup();
+        let mut ids = Vec::new();
+        for form in forms {
+            match crate::plan::query_identifier(client, &form, *version).await {
+                Ok(Some(id)) => ids.push(id),
+                Ok(None) => {}
+                Err(error) => tracing::debug!("no query identifier: {error}"),
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// Analyses a statement (or returns the cached analysis).
     pub async fn analyze(
         &self,

@@ -57,7 +57,7 @@ fn statements_on<'a>(
 ) -> (Vec<(Fingerprint, &'a StatementStats, String)>, f64) {
     let mut readers = Vec::new();
     let mut writes_per_hour = 0.0;
-    for (fingerprint, stats) in &snapshot.statements {
+    for (fingerprint, stats) in snapshot.statements.iter() {
         let Some(text) = stats.sample_text.as_deref() else {
             continue;
         };

@@ -10,6 +10,7 @@ pub(crate) mod convert;
 mod edits;
 mod impact;
 mod publish;
+mod queryid_match;
 mod settings_sync;
 mod state;
 mod stats_link;

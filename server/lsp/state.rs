@@ -55,6 +55,10 @@ pub struct ServerState {
     advice: RwLock<Arc<AdviceView>>,
     /// The advisor for the current settings (None until initialized).
     pub advisor: RwLock<Option<Arc<Advisor>>>,
+    /// Query identifiers of file statements, by statement text hash.
+    pub queryid_cache: DashMap<u64, super::queryid_match::KnownIdentifiers>,
+    /// Whether a round of identifier lookups is running.
+    pub queryid_round_running: AtomicBool,
     /// Applied indexes whose appearance in the catalog is watched.
     pub watched_indexes: Mutex<Vec<super::impact::WatchedIndex>>,
     /// What the advisor was built from (see `stats_link::refresh_advisor`).
@@ -86,6 +90,8 @@ impl ServerState {
             advisor: RwLock::new(None),
             advisor_key: Mutex::new(String::new()),
             watched_indexes: Mutex::new(Vec::new()),
+            queryid_cache: DashMap::new(),
+            queryid_round_running: AtomicBool::new(false),
             running_analyses: DashMap::new(),
             client_supports_progress: AtomicBool::new(false),
             client_supports_create_files: AtomicBool::new(false),

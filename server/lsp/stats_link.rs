@@ -189,7 +189,18 @@ async fn handle_events(
 /// documents whose numbers changed, and code lenses when any did.
 async fn apply_snapshot(state: &Arc<ServerState>, snapshot: Arc<Snapshot>) {
     let previous = state.snapshot();
+    // Identifier matches found earlier stay with the new numbers.
+    let aliases = super::queryid_match::aliases_for(state, &snapshot);
+    let snapshot = if aliases.is_empty() {
+        snapshot
+    } else {
+        Arc::new(Snapshot {
+            aliases: Arc::new(aliases),
+            ..Snapshot::clone(&snapshot)
+        })
+    };
     state.set_snapshot(snapshot.clone());
+    super::queryid_match::schedule(state, &snapshot);
     let indexes_appeared = super::impact::observe(state, &snapshot);
     let changed: Vec<Uri> = state
         .documents

@@ -51,7 +51,13 @@ impl DatabaseIdentity {
         let safe: String = self
             .database
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("{}-{safe}", self.system_identifier)
     }

@@ -107,10 +107,11 @@ pub struct Snapshot {
     /// When the collector started watching this database (history included).
     pub watching_since: Option<SystemTime>,
     pub windows: Windows,
-    pub statements: HashMap<Fingerprint, StatementStats>,
+    /// Shared: a snapshot that differs only in status or aliases is cheap.
+    pub statements: Arc<HashMap<Fingerprint, StatementStats>>,
     /// Fingerprints of file statements matched through the server's query
     /// identifier (EXPLAIN VERBOSE) to a pg_stat_statements fingerprint.
-    pub aliases: HashMap<Fingerprint, Fingerprint>,
+    pub aliases: Arc<HashMap<Fingerprint, Fingerprint>>,
     /// Execution time of every statement of the database in the recent window.
     pub database_recent_ms: f64,
     /// Execution time of every statement since statistics were reset.

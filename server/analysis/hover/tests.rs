@@ -56,7 +56,7 @@ fn live_snapshot(document: &Document) -> Snapshot {
         status: ConnectionStatus::Live,
         refreshed_at: Some(now),
         watching_since: Some(now - Duration::from_secs(600)),
-        statements: HashMap::from([(fingerprint, stats)]),
+        statements: Arc::new(HashMap::from([(fingerprint, stats)])),
         database_recent_ms: 14_760.0,
         catalog: Arc::new(Catalog {
             tables: vec![TableInfo {

@@ -255,10 +255,21 @@ impl Advisor {
             .collect();
         if let Some(ai) = &self.config.ai {
             say(progress, "asking the LLM");
-            match ai
-                .suggest(request, analysis.plan_markdown.as_deref(), cancel)
-                .await
-            {
+            // The model sees the generic plan of the statement with its
+            // literals as parameters: the plan of the text as written would
+            // show the literal values in its conditions.
+            let generic_plan = match planner.as_mut() {
+                Some(guard) => {
+                    let (client, version) = &mut **guard;
+                    let parameterized = crate::ai::literals::parameterize(&dollar).text;
+                    crate::plan::explain_generic(client, &parameterized, *version, false)
+                        .await
+                        .ok()
+                        .map(|plan| render_plan(&plan))
+                }
+                None => None,
+            };
+            match ai.suggest(request, generic_plan.as_deref(), cancel).await {
                 Ok(suggested) => {
                     let origin = Origin::Ai {
                         model: suggested.model.clone(),

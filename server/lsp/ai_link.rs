@@ -53,7 +53,7 @@ impl AiSuggester for AiAdapter {
                 .and_then(|(_, stats)| {
                     StatsContext::from_cumulative(&stats.cumulative, snapshot.share_percent(stats))
                 });
-            let mut context = AiContext::build(
+            let context = AiContext::build(
                 &original.text,
                 self.send_literals,
                 &tables,
@@ -61,12 +61,8 @@ impl AiSuggester for AiAdapter {
                 plan.map(str::to_string),
                 stats,
             );
-            // The plan was made from the statement as written: its
-            // conditions show the literal values that were just replaced
-            // by parameters, so it must not go out with them.
-            if !context.literals.is_empty() {
-                context.plan = None;
-            }
+            // `plan` is the generic plan of the parameterized statement
+            // (the advisor makes it so): it shows no literal values.
             let key = self.service.cache_key(request.fingerprint, &context);
             let gated = match self.service.suggestions_for(&key, &context, cancel).await {
                 Ok(gated) => gated,

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check_command;
+mod doctor_command;
 mod logging;
 
 /// PostgreSQL performance where SQL is written.
@@ -25,6 +26,9 @@ enum Command {
     },
     /// Analyse .sql files (or folders, recursively) like the editor does; for CI.
     Check(check_command::CheckArgs),
+    /// Check the connection, privileges, pg_stat_statements, HypoPG and the
+    /// sandbox; say how to fix each problem.
+    Doctor(doctor_command::DoctorArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -46,5 +50,6 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Check(args) => ExitCode::from(check_command::run(args)),
+        Command::Doctor(args) => ExitCode::from(doctor_command::run(args)),
     }
 }

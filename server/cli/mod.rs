@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check_command;
+mod demo_command;
 mod doctor_command;
 mod logging;
 
@@ -29,6 +30,16 @@ enum Command {
     /// Check the connection, privileges, pg_stat_statements, HypoPG and the
     /// sandbox; say how to fix each problem.
     Doctor(doctor_command::DoctorArgs),
+    /// Start a throwaway PostgreSQL with example data and a workload, and
+    /// show what the editor would show for examples/queries/*.sql.
+    ///
+    /// The examples are read from --examples DIR, else from `examples/` in the
+    /// current directory, else from the `examples/` of the source tree the
+    /// binary was built from. PostgreSQL's server programs are found through
+    /// OPTISCHEMA_PG_BIN, `pg_config --bindir`, /usr/lib/postgresql/<major>/bin
+    /// or PATH. The cluster lives in /tmp on a private Unix socket and is
+    /// removed at the end, also on Ctrl-C, unless --keep is given.
+    Demo(demo_command::DemoArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -51,5 +62,6 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Check(args) => ExitCode::from(check_command::run(args)),
         Command::Doctor(args) => ExitCode::from(doctor_command::run(args)),
+        Command::Demo(args) => ExitCode::from(demo_command::run(args)),
     }
 }

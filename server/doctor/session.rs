@@ -6,7 +6,7 @@ use tokio_postgres::Client;
 use super::sql;
 use crate::stats::source::sql::SYSTEM_IDENTIFIER;
 
-/// From `server/doctor/sql/session.sql` and `queries/session/system_identifier.sql`.
+/// From `queries/doctor/session.sql` and `queries/session/system_identifier.sql`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
     pub server_version: String,

@@ -1,6 +1,6 @@
 //! The statements `doctor` sends besides those of the statistics source
 //! (`queries/session/…`) and the planner (`queries/plan/…`), which it reuses.
-//! Each is a file in `server/doctor/sql/`, embedded unchanged, so what runs
+//! Each is a file in `queries/doctor/`, embedded unchanged, so what runs
 //! can be read there.
 
 /// One embedded statement and the file it came from (for error messages).
@@ -13,8 +13,8 @@ pub struct Sql {
 macro_rules! doctor_file {
     ($name:literal) => {
         Sql {
-            file: concat!("server/doctor/sql/", $name),
-            text: include_str!(concat!("sql/", $name)),
+            file: concat!("queries/doctor/", $name),
+            text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/doctor/", $name)),
         }
     };
 }

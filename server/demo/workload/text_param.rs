@@ -4,10 +4,7 @@
 
 use std::error::Error;
 
-// tokio-postgres exposes `bytes::BytesMut` only through postgres-types'
-// hidden `private` module (the path its own `to_sql_checked!` macro
-// expands to); naming it there spares a direct dependency on `bytes`.
-use tokio_postgres::types::private::BytesMut;
+use bytes::BytesMut;
 use tokio_postgres::types::{Format, IsNull, ToSql, Type, to_sql_checked};
 
 /// One parameter value as PostgreSQL would print it; `None` is NULL.

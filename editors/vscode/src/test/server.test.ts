@@ -56,6 +56,7 @@ describe('settings against the real server', { skip: MISSING_SERVER }, () => {
       'database.url': `postgresql:///app?host=${path.join(workspace, 'no-socket')}`,
       'sandbox.url': `postgresql:///sandbox?host=${path.join(workspace, 'no-socket')}`,
       'stats.intervalSeconds': 30,
+      'stats.catalogRefreshSeconds': 120,
       'stats.historyDir': path.join(workspace, 'history'),
       'thresholds.slowMeanMs': 100,
       'thresholds.hotSharePercent': 20,

@@ -33,6 +33,7 @@ const SERVER_DEFAULTS: Record<string, unknown> = {
   'database.url': '',
   'sandbox.url': '',
   'stats.intervalSeconds': 10,
+  'stats.catalogRefreshSeconds': 60,
   'stats.historyDir': '',
   'thresholds.slowMeanMs': 100,
   'thresholds.hotSharePercent': 20,

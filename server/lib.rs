@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod document;
 pub mod lsp;
 pub mod plan;
+pub mod queries;
 pub mod sandbox;
 pub mod sql;
 pub mod stats;

@@ -3,28 +3,20 @@
 //! PREPARE, CREATE INDEX, row samples) are described in
 //! `queries/sandbox/README.md` and built in the module that sends them.
 
-macro_rules! sandbox_query {
-    ($file:literal) => {
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/queries/sandbox/",
-            $file
-        ))
-    };
-}
+use crate::queries::query_file;
 
-pub const BEGIN: &str = sandbox_query!("begin.sql");
+pub const BEGIN: &str = query_file!("sandbox/begin.sql").text;
 /// `$1`, `$2`: statement_timeout and lock_timeout in milliseconds.
-pub const SET_LIMITS: &str = sandbox_query!("set_limits.sql");
-pub const ROLLBACK: &str = sandbox_query!("rollback.sql");
-pub const SAVEPOINT: &str = sandbox_query!("savepoint.sql");
-pub const ROLLBACK_TO_SAVEPOINT: &str = sandbox_query!("rollback_to_savepoint.sql");
-pub const RELEASE_SAVEPOINT: &str = sandbox_query!("release_savepoint.sql");
+pub const SET_LIMITS: &str = query_file!("sandbox/set_limits.sql").text;
+pub const ROLLBACK: &str = query_file!("sandbox/rollback.sql").text;
+pub const SAVEPOINT: &str = query_file!("sandbox/savepoint.sql").text;
+pub const ROLLBACK_TO_SAVEPOINT: &str = query_file!("sandbox/rollback_to_savepoint.sql").text;
+pub const RELEASE_SAVEPOINT: &str = query_file!("sandbox/release_savepoint.sql").text;
 /// The types of [`PREPARED_STATEMENT`]'s parameters, one row each.
-pub const PARAMETER_TYPES: &str = sandbox_query!("parameter_types.sql");
-pub const DEALLOCATE: &str = sandbox_query!("deallocate.sql");
+pub const PARAMETER_TYPES: &str = query_file!("sandbox/parameter_types.sql").text;
+pub const DEALLOCATE: &str = query_file!("sandbox/deallocate.sql").text;
 /// `$1`: quoted table name, `$2`: column, `$3`: how many values.
-pub const MOST_COMMON_VALUES: &str = sandbox_query!("most_common_values.sql");
+pub const MOST_COMMON_VALUES: &str = query_file!("sandbox/most_common_values.sql").text;
 
 /// The name the statement under test is prepared as, only to learn its
 /// parameter types; the files above name it too.

@@ -1,23 +1,8 @@
 //! The SQL files under `queries/`, embedded at compile time. Nothing else in
 //! this module sends SQL text, so `queries/` is exactly what runs.
 
-/// One statement from `queries/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sql {
-    /// The file's path from the repository root, for error messages: a DBA
-    /// can open the very statement that failed.
-    pub file: &'static str,
-    pub text: &'static str,
-}
-
-macro_rules! query_file {
-    ($path:literal) => {
-        Sql {
-            file: concat!("queries/", $path),
-            text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/", $path)),
-        }
-    };
-}
+pub use crate::queries::Sql;
+use crate::queries::query_file;
 
 pub const FACTS: Sql = query_file!("session/facts.sql");
 pub const EXTENSION: Sql = query_file!("session/extension.sql");

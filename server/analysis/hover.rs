@@ -9,8 +9,7 @@ use super::diagnostics::{AdviceView, AppliedIndex};
 use super::format::{bytes, count, duration_ms, grouped, sparkline, trend};
 use super::lens::calls_per_minute;
 use crate::document::{Document, Statement};
-use crate::sql::ast::parse_statement;
-use crate::sql::facts::{QueryFacts, extract};
+use crate::sql::facts::QueryFacts;
 use crate::sql::fingerprint::Fingerprint;
 use crate::sql::lexer::{Lexer, TokenKind};
 use crate::stats::collector::unix_seconds;
@@ -79,15 +78,11 @@ pub fn hover_with_advice(
     })
 }
 
-/// Facts are computed up front for DML only; other statements are parsed here.
+/// Facts are kept for statements a rule looked at; others are parsed here.
 fn statement_facts(document: &Document, statement: &Statement) -> Option<QueryFacts> {
-    let analysis = &statement.analysis;
-    analysis.facts.clone().or_else(|| {
-        if analysis.syntax_error.is_some() {
-            return None;
-        }
-        parse_statement(document.statement_text(statement)).map(|ast| extract(&ast))
-    })
+    statement
+        .analysis
+        .facts_of(document.statement_text(statement))
 }
 
 fn age(snapshot: &Snapshot) -> String {

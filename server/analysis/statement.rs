@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use super::finding::{Finding, Severity};
-use super::rules::{self, RuleContext};
+use super::rules::{self, Candidates, RuleContext};
 use crate::sql::ast::parse_statement;
 use crate::sql::facts::QueryFacts;
 use crate::sql::fingerprint::{Fingerprint, fingerprint};
@@ -26,10 +26,27 @@ pub struct StatementAnalysis {
     pub kind: StatementKind,
     pub fingerprint: Fingerprint,
     pub syntax_error: Option<SyntaxError>,
-    /// `None` when sqlparser could not parse the statement (or it was not DML).
+    /// `None` when sqlparser could not parse the statement, it was not DML,
+    /// or no rule could fire on it so it was not parsed: callers that need
+    /// facts then extract them on demand (`sql::facts::extract`).
     pub facts: Option<QueryFacts>,
     /// Syntax error and rule findings.
     pub findings: Vec<Finding>,
+}
+
+impl StatementAnalysis {
+    /// The tables and columns the statement (whose `text` this analysed)
+    /// touches: kept from the analysis when a rule needed them, parsed now
+    /// otherwise. `None` for text PostgreSQL rejects or sqlparser cannot read.
+    pub fn facts_of(&self, text: &str) -> Option<QueryFacts> {
+        if self.facts.is_some() {
+            return self.facts.clone();
+        }
+        if self.syntax_error.is_some() {
+            return None;
+        }
+        parse_statement(text).map(|ast| crate::sql::facts::extract(&ast))
+    }
 }
 
 /// Analyses one statement's text (without its `;`).
@@ -66,20 +83,26 @@ pub fn analyze_checked(text: &str, syntax_error: Option<SyntaxError>) -> Stateme
     }
     // The rules and facts concern statements that read or write rows; other
     // statements are parsed on demand (hover) rather than for every keystroke.
-    let ast = if analysis.kind.is_dml() && tokens.len() <= MAX_TOKENS_FOR_AST {
-        parse_statement(text)
+    // So are those whose tokens rule out every rule: most statements.
+    let candidates = if analysis.kind.is_dml() && tokens.len() <= MAX_TOKENS_FOR_AST {
+        Candidates::of(text, &tokens)
     } else {
-        None
+        Candidates::NONE
     };
-    if let Some(ast) = &ast {
-        analysis.facts = Some(crate::sql::facts::extract(ast));
-    }
-    analysis.findings = rules::run_all(&RuleContext {
-        text,
-        tokens: &tokens,
-        kind: &analysis.kind,
-        ast: ast.as_ref(),
-    });
+    let ast = if candidates.is_empty() {
+        None
+    } else {
+        parse_statement(text)
+    };
+    (analysis.findings, analysis.facts) = rules::analyze(
+        &RuleContext {
+            text,
+            tokens: &tokens,
+            kind: &analysis.kind,
+            ast: ast.as_ref(),
+        },
+        candidates,
+    );
     analysis
 }
 

@@ -19,8 +19,7 @@ use crate::analysis::format::duration_ms;
 use crate::analysis::statement::StatementAnalysis;
 use crate::config::Thresholds;
 use crate::db::ConnSpec;
-use crate::sql::ast::parse_statement;
-use crate::sql::facts::{QueryFacts, extract};
+use crate::sql::facts::QueryFacts;
 use crate::stats::snapshot::Snapshot;
 use crate::text::PositionEncoding;
 
@@ -144,10 +143,7 @@ pub async fn advise(
 /// only for statements some rule looked at; others are parsed here, as the
 /// hover does.
 fn facts(analysis: &StatementAnalysis, text: &str) -> Option<QueryFacts> {
-    analysis
-        .facts
-        .clone()
-        .or_else(|| parse_statement(text).map(|ast| extract(&ast)))
+    analysis.facts_of(text)
 }
 
 /// `examples/queries/orders.sql:4 · orders_for_customer`

@@ -30,8 +30,6 @@ use crate::config::Settings;
 use crate::db::ConnSpec;
 use crate::document::{Document, Statement};
 use crate::sandbox::{Sandbox, SandboxLimits};
-use crate::sql::ast::parse_statement;
-use crate::sql::facts::extract;
 
 /// Arguments of `optischema.analyze` and `optischema.explain`.
 #[derive(Debug, Deserialize)]
@@ -77,11 +75,7 @@ fn locate(state: &ServerState, argument: &StatementArgument) -> Option<(Arc<Docu
 
 fn request_for(state: &ServerState, document: &Document, statement: &Statement) -> AnalyzeRequest {
     let text = document.statement_text(statement).to_string();
-    let facts = statement
-        .analysis
-        .facts
-        .clone()
-        .or_else(|| parse_statement(&text).map(|ast| extract(&ast)));
+    let facts = statement.analysis.facts_of(&text);
     AnalyzeRequest {
         statement: text,
         fingerprint: statement.analysis.fingerprint,

@@ -8,6 +8,8 @@ mod collect;
 pub mod expr;
 pub mod walk;
 
+pub use collect::Collector;
+
 #[cfg(test)]
 mod tests;
 
@@ -65,7 +67,9 @@ pub struct QueryFacts {
 
 /// Extracts the facts from a parsed statement: every table it names (CTE
 /// names excluded), and the columns its WHERE and JOIN conditions, ORDER BY
-/// and GROUP BY use, deduplicated in the order they appear.
+/// and GROUP BY use, deduplicated in the order they appear. (Statement
+/// analysis gets the same facts from the walk its rules make: see
+/// [`Collector`].)
 pub fn extract(statement: &sqlparser::ast::Statement) -> QueryFacts {
     collect::collect(statement)
 }

@@ -10,103 +10,90 @@
 
 use sqlparser::ast::{Expr, InTarget};
 
-use super::locate::Locator;
-use super::{Rule, RuleContext};
+use super::{Hooks, Report, Rule};
 use crate::analysis::finding::{Finding, Severity};
 use crate::sql::facts::expr::conjuncts;
-use crate::sql::facts::walk::{
-    Block, QueryPosition, Relation, Scopes, Visitor, any_node, fold, walk_statement,
-};
+use crate::sql::facts::walk::{Block, QueryPosition, Relation, Scopes, any_node};
 
 pub const RULE: Rule = Rule {
     code: "implicit-cross-join",
     default_severity: Severity::Warning,
     summary: "comma-joined tables with no condition relating them form a Cartesian product",
-    check,
+    // Two FROM items are separated by a comma, or are UPDATE's target and
+    // FROM, or DELETE's target and USING.
+    might_fire: |signals| signals.several_from_items,
+    hooks: Hooks {
+        block: Some(block),
+        ..Hooks::NONE
+    },
 };
 
-fn check(context: &RuleContext<'_>, findings: &mut Vec<Finding>) {
-    let Some(ast) = context.ast else {
+fn block(block: Block<'_>, _position: QueryPosition, scopes: &Scopes, report: &mut Report<'_>) {
+    if !matches!(
+        block,
+        Block::Select(_) | Block::Update(_) | Block::Delete(_)
+    ) {
         return;
-    };
-    let mut visitor = ImplicitCrossJoin {
-        locator: Locator::new(context),
-        findings,
-    };
-    walk_statement(ast, &mut visitor);
-}
-
-struct ImplicitCrossJoin<'a, 'f> {
-    locator: Locator<'a>,
-    findings: &'f mut Vec<Finding>,
-}
-
-impl<'ast> Visitor<'ast> for ImplicitCrossJoin<'_, '_> {
-    fn block(&mut self, block: Block<'ast>, _position: QueryPosition, scopes: &Scopes) {
-        if !matches!(
-            block,
-            Block::Select(_) | Block::Update(_) | Block::Delete(_)
-        ) {
-            return;
-        }
-        let relations = scopes.current();
-        let item_count = relations.iter().map(|r| r.from_item + 1).max().unwrap_or(0);
-        if item_count < 2 {
-            return;
-        }
-        let mut groups = Groups::new(item_count);
-        for condition in block.filter().map(conjuncts).unwrap_or_default() {
-            match related_items(condition, scopes) {
-                Related::Unknown => return,
-                Related::Items(items) => {
-                    for pair in items.windows(2) {
-                        groups.merge(pair[0], pair[1]);
-                    }
+    }
+    let relations = scopes.current();
+    let item_count = relations.iter().map(|r| r.from_item + 1).max().unwrap_or(0);
+    if item_count < 2 {
+        return;
+    }
+    let mut groups = Groups::new(item_count);
+    for condition in block.filter().map(conjuncts).unwrap_or_default() {
+        match related_items(condition, scopes) {
+            Related::Unknown => return,
+            Related::Items(items) => {
+                for pair in items.windows(2) {
+                    groups.merge(pair[0], pair[1]);
                 }
             }
         }
-        self.report_unrelated(relations, &mut groups, item_count);
+    }
+    report_unrelated(report, relations, &mut groups, item_count);
+}
+
+/// Each group of plain-table items after the first is cross joined to it.
+fn report_unrelated(
+    report: &mut Report<'_>,
+    relations: &[Relation],
+    groups: &mut Groups,
+    item_count: usize,
+) {
+    let mut first_of_group: Vec<(usize, &Relation)> = Vec::new();
+    for item in 0..item_count {
+        let members: Vec<&Relation> = relations.iter().filter(|r| r.from_item == item).collect();
+        let plain_tables = members.iter().all(|relation| relation.table().is_some());
+        let (true, Some(first)) = (plain_tables, members.first()) else {
+            continue;
+        };
+        let group = groups.find(item);
+        if first_of_group.iter().any(|(seen, _)| *seen == group) {
+            continue;
+        }
+        first_of_group.push((group, first));
+        if let [(_, reference), .., (_, unrelated)] = first_of_group.as_slice() {
+            let finding = finding(report, reference, unrelated);
+            report.push(finding);
+        }
     }
 }
 
-impl ImplicitCrossJoin<'_, '_> {
-    /// Each group of plain-table items after the first is cross joined to it.
-    fn report_unrelated(&mut self, relations: &[Relation], groups: &mut Groups, item_count: usize) {
-        let mut first_of_group: Vec<(usize, &Relation)> = Vec::new();
-        for item in 0..item_count {
-            let members: Vec<&Relation> =
-                relations.iter().filter(|r| r.from_item == item).collect();
-            let plain_tables = members.iter().all(|relation| relation.table().is_some());
-            let (true, Some(first)) = (plain_tables, members.first()) else {
-                continue;
-            };
-            let group = groups.find(item);
-            if first_of_group.iter().any(|(seen, _)| *seen == group) {
-                continue;
-            }
-            first_of_group.push((group, first));
-            if let [(_, reference), .., (_, unrelated)] = first_of_group.as_slice() {
-                let finding = self.finding(reference, unrelated);
-                self.findings.push(finding);
-            }
-        }
-    }
-
-    fn finding(&self, reference: &Relation, unrelated: &Relation) -> Finding {
-        let name = |relation: &Relation| relation.binding.clone().unwrap_or_default();
-        let range = self
-            .locator
-            .span(unrelated.span)
-            .unwrap_or_else(|| self.locator.statement_start());
-        let message = format!(
-            "`{}` is joined to `{}` with a comma but no condition relates them, so every row \
-             of one is paired with every row of the other; add the join condition, or write \
-             `CROSS JOIN` if the product is intended",
-            name(unrelated),
-            name(reference)
-        );
-        RULE.finding(range, message)
-    }
+fn finding(report: &Report<'_>, reference: &Relation, unrelated: &Relation) -> Finding {
+    let name = |relation: &Relation| relation.binding.clone().unwrap_or_default();
+    let locator = report.locator();
+    let range = locator
+        .span(unrelated.span)
+        .unwrap_or_else(|| locator.statement_start());
+    let message = format!(
+        "`{}` is joined to `{}` with a comma but no condition relates them, so every row \
+         of one is paired with every row of the other; add the join condition, or write \
+         `CROSS JOIN` if the product is intended",
+        name(unrelated),
+        name(reference)
+    );
+    RULE.finding(range, message)
 }
 
 /// What a WHERE condition relates.
@@ -126,12 +113,9 @@ fn related_items(condition: &Expr, scopes: &Scopes) -> Related {
             false
         }
         Expr::CompoundIdentifier(parts) => {
-            let qualifier: Vec<String> = parts[..parts.len().saturating_sub(1)]
-                .iter()
-                .map(fold)
-                .collect();
+            let qualifier = &parts[..parts.len().saturating_sub(1)];
             // Outer-query columns are constants here: they relate nothing.
-            if let Some(relation) = scopes.resolve_current(&qualifier) {
+            if let Some(relation) = scopes.resolve_current_idents(qualifier) {
                 items.push(relation.from_item);
             }
             false

@@ -8,80 +8,66 @@
 
 use sqlparser::ast::{BinaryOperator, Expr};
 
-use super::locate::Locator;
-use super::{Rule, RuleContext};
-use crate::analysis::finding::{Finding, Severity};
+use super::{Hooks, Report, Rule};
+use crate::analysis::finding::Severity;
 use crate::sql::facts::expr::{contains_column, string_literal, unparenthesized};
-use crate::sql::facts::walk::{Clause, Scopes, Visitor, walk_statement};
+use crate::sql::facts::walk::{Clause, Scopes};
 
 pub const RULE: Rule = Rule {
     code: "leading-wildcard-like",
     default_severity: Severity::Info,
     summary: "LIKE '%…' cannot use a b-tree index",
-    check,
+    // sqlparser reads `~~` as an operator, not as LIKE.
+    might_fire: |signals| signals.like,
+    hooks: Hooks {
+        expr: Some(expr),
+        ..Hooks::NONE
+    },
 };
 
-fn check(context: &RuleContext<'_>, findings: &mut Vec<Finding>) {
-    let Some(ast) = context.ast else {
+fn expr(expr: &Expr, clause: Clause, _scopes: &Scopes, report: &mut Report<'_>) {
+    if !matches!(clause, Clause::Where | Clause::JoinOn) {
+        return;
+    }
+    let (operator, operand, pattern) = match expr {
+        Expr::Like {
+            negated: false,
+            any: false,
+            expr,
+            pattern,
+            ..
+        } => ("LIKE", expr, pattern),
+        Expr::ILike {
+            negated: false,
+            any: false,
+            expr,
+            pattern,
+            ..
+        } => ("ILIKE", expr, pattern),
+        _ => return,
+    };
+    // `'abc' LIKE '%b'` compares constants: no table is scanned for it.
+    if !contains_column(operand) {
+        return;
+    }
+    let literal = leading_literal(pattern);
+    let Some(text) = string_literal(literal) else {
         return;
     };
-    let mut visitor = LeadingWildcard {
-        locator: Locator::new(context),
-        findings,
-    };
-    walk_statement(ast, &mut visitor);
-}
-
-struct LeadingWildcard<'a, 'f> {
-    locator: Locator<'a>,
-    findings: &'f mut Vec<Finding>,
-}
-
-impl<'ast> Visitor<'ast> for LeadingWildcard<'_, '_> {
-    fn expr(&mut self, expr: &'ast Expr, clause: Clause, _scopes: &Scopes) {
-        if !matches!(clause, Clause::Where | Clause::JoinOn) {
-            return;
-        }
-        let (operator, operand, pattern) = match expr {
-            Expr::Like {
-                negated: false,
-                any: false,
-                expr,
-                pattern,
-                ..
-            } => ("LIKE", expr, pattern),
-            Expr::ILike {
-                negated: false,
-                any: false,
-                expr,
-                pattern,
-                ..
-            } => ("ILIKE", expr, pattern),
-            _ => return,
-        };
-        // `'abc' LIKE '%b'` compares constants: no table is scanned for it.
-        if !contains_column(operand) {
-            return;
-        }
-        let literal = leading_literal(pattern);
-        let Some(text) = string_literal(literal) else {
-            return;
-        };
-        if !text.starts_with(['%', '_']) {
-            return;
-        }
-        let Some(range) = self.locator.expr(literal) else {
-            return;
-        };
-        let message = format!(
-            "the {operator} pattern starts with a wildcard, so no b-tree index on `{}` can \
-             narrow the search and every row is read; anchor the pattern at the start, or \
-             index the column with pg_trgm (GIN) or full-text search",
-            self.locator
-                .text(&self.locator.expr(operand).unwrap_or(0..0))
-        );
-        self.findings.push(RULE.finding(range, message));
+    if !text.starts_with(['%', '_']) {
+        return;
     }
+    let locator = report.locator();
+    let Some(range) = locator.expr(literal) else {
+        return;
+    };
+    let message = format!(
+        "the {operator} pattern starts with a wildcard, so no b-tree index on `{}` can \
+         narrow the search and every row is read; anchor the pattern at the start, or \
+         index the column with pg_trgm (GIN) or full-text search",
+        locator.text(&locator.expr(operand).unwrap_or(0..0))
+    );
+    report.push(RULE.finding(range, message));
 }
 
 /// The part of a pattern that comes first: `'%' || $1` starts with `'%'`.

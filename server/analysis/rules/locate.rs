@@ -12,7 +12,6 @@ use std::ops::Range;
 use sqlparser::ast::{CastKind, DataType, Expr, Function, ObjectNamePart};
 use sqlparser::tokenizer::{Location, Span};
 
-use super::RuleContext;
 use crate::sql::lexer::{Lexer, Token, TokenKind};
 
 /// Deeper expressions than this are not located (their range is `None`):
@@ -77,11 +76,12 @@ pub struct Locator<'a> {
 }
 
 impl<'a> Locator<'a> {
-    pub fn new(context: &RuleContext<'a>) -> Self {
+    /// A locator for `text`, whose significant tokens are `tokens`.
+    pub fn new(text: &'a str, tokens: &'a [Token]) -> Self {
         Locator {
-            text: context.text,
-            tokens: context.tokens,
-            lines: Lines::new(context.text),
+            text,
+            tokens,
+            lines: Lines::new(text),
         }
     }
 

@@ -8,92 +8,74 @@ use sqlparser::ast::{FromTable, TableWithJoins};
 use sqlparser::tokenizer::Span;
 
 use super::locate::Locator;
-use super::{Rule, RuleContext};
-use crate::analysis::finding::{Finding, Severity};
-use crate::sql::facts::walk::{Block, QueryPosition, Scopes, Visitor, walk_statement};
+use super::{Hooks, Report, Rule};
+use crate::analysis::finding::Severity;
+use crate::sql::facts::walk::{Block, QueryPosition, Scopes};
 
 pub const RULE: Rule = Rule {
     code: "missing-where",
     default_severity: Severity::Warning,
     summary: "UPDATE or DELETE without WHERE affects every row",
-    check,
+    // An UPDATE or DELETE has its WHERE (if any) at its own parenthesis level.
+    might_fire: |signals| signals.update_or_delete_without_where,
+    hooks: Hooks {
+        block: Some(block),
+        ..Hooks::NONE
+    },
 };
 
-fn check(context: &RuleContext<'_>, findings: &mut Vec<Finding>) {
-    let Some(ast) = context.ast else {
-        return;
-    };
-    let mut visitor = MissingWhere {
-        locator: Locator::new(context),
-        findings,
-    };
-    walk_statement(ast, &mut visitor);
-}
-
-struct MissingWhere<'a, 'f> {
-    locator: Locator<'a>,
-    findings: &'f mut Vec<Finding>,
-}
-
-impl<'ast> Visitor<'ast> for MissingWhere<'_, '_> {
-    fn block(&mut self, block: Block<'ast>, _position: QueryPosition, scopes: &Scopes) {
-        let (verb, keyword, targets) = match block {
-            Block::Update(update) if update.selection.is_none() => (
-                "UPDATE",
-                update.update_token.0.span,
-                std::slice::from_ref(&update.table),
-            ),
-            Block::Delete(delete) if delete.selection.is_none() => {
-                let (FromTable::WithFromKeyword(targets) | FromTable::WithoutKeyword(targets)) =
-                    &delete.from;
-                ("DELETE", delete.delete_token.0.span, targets.as_slice())
-            }
-            _ => return,
-        };
-        let target = scopes
-            .current()
-            .first()
-            .and_then(|relation| relation.table())
-            .map_or_else(
-                || "the table".to_owned(),
-                |table| format!("`{}`", table.qualified_name()),
-            );
-        let range = self.statement_head(verb, keyword, targets);
-        let message = format!(
-            "{verb} without WHERE affects every row of {target}; add a WHERE clause \
-             (write `WHERE true` if every row is really meant)"
-        );
-        self.findings.push(RULE.finding(range, message));
-    }
-}
-
-impl MissingWhere<'_, '_> {
-    /// `UPDATE accounts` / `DELETE FROM sessions`: from the verb to the
-    /// target's name.
-    fn statement_head(
-        &self,
-        verb: &str,
-        keyword: Span,
-        targets: &[TableWithJoins],
-    ) -> Range<usize> {
-        let verb_range = self
-            .locator
-            .span(keyword)
-            .or_else(|| self.locator.first_token(verb))
-            .unwrap_or_else(|| self.locator.statement_start());
-        let target = targets.first().and_then(|target| match &target.relation {
-            sqlparser::ast::TableFactor::Table { name, .. } => {
-                let last = name.0.last()?.as_ident()?;
-                self.locator.span(last.span)
-            }
-            _ => None,
-        });
-        match target {
-            Some(target) if target.start >= verb_range.start => {
-                Locator::cover(&verb_range, &target)
-            }
-            _ => verb_range,
+fn block(block: Block<'_>, _position: QueryPosition, scopes: &Scopes, report: &mut Report<'_>) {
+    let (verb, keyword, targets) = match block {
+        Block::Update(update) if update.selection.is_none() => (
+            "UPDATE",
+            update.update_token.0.span,
+            std::slice::from_ref(&update.table),
+        ),
+        Block::Delete(delete) if delete.selection.is_none() => {
+            let (FromTable::WithFromKeyword(targets) | FromTable::WithoutKeyword(targets)) =
+                &delete.from;
+            ("DELETE", delete.delete_token.0.span, targets.as_slice())
         }
+        _ => return,
+    };
+    let target = scopes
+        .current()
+        .first()
+        .and_then(|relation| relation.table())
+        .map_or_else(
+            || "the table".to_owned(),
+            |table| format!("`{}`", table.qualified_name()),
+        );
+    let range = statement_head(report.locator(), verb, keyword, targets);
+    let message = format!(
+        "{verb} without WHERE affects every row of {target}; add a WHERE clause \
+         (write `WHERE true` if every row is really meant)"
+    );
+    report.push(RULE.finding(range, message));
+}
+
+/// `UPDATE accounts` / `DELETE FROM sessions`: from the verb to the
+/// target's name.
+fn statement_head(
+    locator: &Locator<'_>,
+    verb: &str,
+    keyword: Span,
+    targets: &[TableWithJoins],
+) -> Range<usize> {
+    let verb_range = locator
+        .span(keyword)
+        .or_else(|| locator.first_token(verb))
+        .unwrap_or_else(|| locator.statement_start());
+    let target = targets.first().and_then(|target| match &target.relation {
+        sqlparser::ast::TableFactor::Table { name, .. } => {
+            let last = name.0.last()?.as_ident()?;
+            locator.span(last.span)
+        }
+        _ => None,
+    });
+    match target {
+        Some(target) if target.start >= verb_range.start => Locator::cover(&verb_range, &target),
+        _ => verb_range,
     }
 }
 

@@ -12,71 +12,54 @@ use std::ops::Range;
 
 use sqlparser::ast::{BinaryOperator, Expr, InTarget, UnaryOperator};
 
-use super::locate::Locator;
-use super::{Rule, RuleContext};
-use crate::analysis::finding::{Finding, Severity};
+use super::{Hooks, Report, Rule};
+use crate::analysis::finding::Severity;
 use crate::sql::facts::expr::{contains_column, is_indexable_comparison, unparenthesized};
-use crate::sql::facts::walk::{
-    Clause, Relation, RelationKind, Scopes, Visitor, any_node, fold, function_args, walk_statement,
-};
+use crate::sql::facts::walk::{Clause, Relation, RelationKind, Scopes, any_node, function_args};
 
 pub const RULE: Rule = Rule {
     code: "non-sargable-predicate",
     default_severity: Severity::Info,
     summary: "a function, cast or arithmetic around a column keeps its index out of use",
-    check,
+    // The wrapping is written inside the condition: a call `f(`, `CAST(`,
+    // `EXTRACT(`, …, an operator (`::`, `+`, `||`, unary `-`, …) or AT TIME ZONE.
+    might_fire: |signals| signals.computed_condition,
+    hooks: Hooks {
+        expr: Some(expr),
+        ..Hooks::NONE
+    },
 };
 
 /// Longest expression quoted in a message.
 const MAX_QUOTED_CHARS: usize = 60;
 
-fn check(context: &RuleContext<'_>, findings: &mut Vec<Finding>) {
-    let Some(ast) = context.ast else {
+fn expr(expr: &Expr, clause: Clause, scopes: &Scopes, report: &mut Report<'_>) {
+    if !matches!(clause, Clause::Where | Clause::JoinOn) {
         return;
-    };
-    let mut visitor = NonSargable {
-        locator: Locator::new(context),
-        findings,
-    };
-    walk_statement(ast, &mut visitor);
-}
-
-struct NonSargable<'a, 'f> {
-    locator: Locator<'a>,
-    findings: &'f mut Vec<Finding>,
-}
-
-impl<'ast> Visitor<'ast> for NonSargable<'_, '_> {
-    fn expr(&mut self, expr: &'ast Expr, clause: Clause, scopes: &Scopes) {
-        if !matches!(clause, Clause::Where | Clause::JoinOn) {
-            return;
+    }
+    for (side, others) in compared_sides(expr).into_iter().flatten() {
+        let Some(wrapping) = wrapping(side, scopes) else {
+            continue;
+        };
+        if others.contain_column() {
+            continue;
         }
-        for (side, others) in compared_sides(expr) {
-            let Some(wrapping) = wrapping(side, scopes) else {
-                continue;
-            };
-            if others.iter().any(|other| contains_column(other)) {
-                continue;
-            }
-            if let Some(range) = self.locator.expr(side) {
-                self.report(range, wrapping);
-            }
+        if let Some(range) = report.locator().expr(side) {
+            flag(report, range, wrapping);
         }
     }
 }
 
-impl NonSargable<'_, '_> {
-    fn report(&mut self, range: Range<usize>, wrapping: Wrapping) {
-        let quoted = quote(self.locator.text(&range));
-        let message = format!(
-            "{quoted} wraps the column in {}, so an index on the column itself cannot serve \
-             this comparison; rewrite it to compare the bare column (move the computation to \
-             the other side, e.g. a range instead of a cast to date) or create an expression \
-             index on {quoted}",
-            wrapping.description()
-        );
-        self.findings.push(RULE.finding(range, message));
-    }
+fn flag(report: &mut Report<'_>, range: Range<usize>, wrapping: Wrapping) {
+    let quoted = quote(report.locator().text(&range));
+    let message = format!(
+        "{quoted} wraps the column in {}, so an index on the column itself cannot serve \
+         this comparison; rewrite it to compare the bare column (move the computation to \
+         the other side, e.g. a range instead of a cast to date) or create an expression \
+         index on {quoted}",
+        wrapping.description()
+    );
+    report.push(RULE.finding(range, message));
 }
 
 /// What is around the column.
@@ -97,74 +80,118 @@ impl Wrapping {
     }
 }
 
-/// Each side of a comparison an index could serve, with what it is compared to.
-fn compared_sides(expr: &Expr) -> Vec<(&Expr, Vec<&Expr>)> {
-    match expr {
-        Expr::BinaryOp { left, op, right } if is_indexable_comparison(op) => {
-            vec![(&**left, vec![&**right]), (&**right, vec![&**left])]
+/// What one side of a comparison is compared to: up to two expressions
+/// (`BETWEEN low AND high`) or a list (`IN (…)`).
+struct Others<'a> {
+    exprs: [Option<&'a Expr>; 2],
+    list: &'a [Expr],
+}
+
+impl<'a> Others<'a> {
+    const NOTHING: Others<'a> = Others {
+        exprs: [None, None],
+        list: &[],
+    };
+
+    fn one(expr: &'a Expr) -> Self {
+        Others {
+            exprs: [Some(expr), None],
+            ..Others::NOTHING
         }
+    }
+
+    fn contain_column(&self) -> bool {
+        self.exprs
+            .iter()
+            .flatten()
+            .any(|expr| contains_column(expr))
+            || self.list.iter().any(contains_column)
+    }
+}
+
+/// Each side of a comparison an index could serve, with what it is compared to.
+fn compared_sides(expr: &Expr) -> [Option<(&Expr, Others<'_>)>; 2] {
+    match expr {
+        Expr::BinaryOp { left, op, right } if is_indexable_comparison(op) => [
+            Some((left, Others::one(right))),
+            Some((right, Others::one(left))),
+        ],
         Expr::Between {
             expr,
             negated: false,
             low,
             high,
-        } => vec![(&**expr, vec![&**low, &**high])],
+        } => [
+            Some((
+                expr,
+                Others {
+                    exprs: [Some(low), Some(high)],
+                    ..Others::NOTHING
+                },
+            )),
+            None,
+        ],
         Expr::In {
             expr,
             negated: false,
             target: InTarget::List(list),
             ..
-        } => vec![(&**expr, list.iter().collect())],
+        } => [
+            Some((
+                expr,
+                Others {
+                    list,
+                    ..Others::NOTHING
+                },
+            )),
+            None,
+        ],
         Expr::In {
             expr,
             negated: false,
             target: InTarget::Subquery(_),
             ..
-        } => vec![(&**expr, Vec::new())],
-        _ => Vec::new(),
+        } => [Some((expr, Others::NOTHING)), None],
+        _ => [None, None],
     }
 }
 
 /// How `side` wraps a column, if it is a computation over one that could
 /// be indexed.
 fn wrapping(side: &Expr, scopes: &Scopes) -> Option<Wrapping> {
-    let (wrapping, operands): (Wrapping, Vec<&Expr>) = match unparenthesized(side) {
-        Expr::Function(function) => (Wrapping::Function, function_args(function).collect()),
+    let has_column = |operand: &Expr| contains_table_column(operand, scopes);
+    let (wrapping, wraps_column) = match unparenthesized(side) {
+        Expr::Function(function) => (Wrapping::Function, function_args(function).any(has_column)),
         Expr::Extract { expr, .. }
         | Expr::Ceil { expr, .. }
         | Expr::Floor { expr, .. }
         | Expr::Substring { expr, .. }
-        | Expr::Trim { expr, .. } => (Wrapping::Function, vec![expr]),
-        Expr::AtTimeZone { timestamp, .. } => (Wrapping::Function, vec![timestamp]),
-        Expr::Cast { expr, .. } => (Wrapping::Cast, vec![expr]),
+        | Expr::Trim { expr, .. } => (Wrapping::Function, has_column(expr)),
+        Expr::AtTimeZone { timestamp, .. } => (Wrapping::Function, has_column(timestamp)),
+        Expr::Cast { expr, .. } => (Wrapping::Cast, has_column(expr)),
         Expr::BinaryOp { left, op, right } if is_arithmetic(op) => {
-            (Wrapping::Arithmetic, vec![left, right])
+            (Wrapping::Arithmetic, has_column(left) || has_column(right))
         }
         Expr::UnaryOp {
             op: UnaryOperator::Minus,
             expr,
-        } => (Wrapping::Arithmetic, vec![expr]),
+        } => (Wrapping::Arithmetic, has_column(expr)),
         _ => return None,
     };
-    operands
-        .into_iter()
-        .any(|operand| contains_table_column(operand, scopes))
-        .then_some(wrapping)
+    wraps_column.then_some(wrapping)
 }
 
 /// Whether the expression uses a column that may belong to a table: not
 /// one of a function's output (`generate_series(…) AS i`), which has no index.
 fn contains_table_column(expr: &Expr, scopes: &Scopes) -> bool {
-    let from_function =
-        |relation: Option<&Relation>| relation.is_some_and(|r| r.kind == RelationKind::Function);
+    let from_function = |relation: Option<&Relation>| {
+        relation.is_some_and(|relation| relation.kind == RelationKind::Function)
+    };
     any_node(expr, |node| match node {
         Expr::Identifier(_) => !matches!(scopes.current(), [only] if from_function(Some(only))),
         Expr::CompoundIdentifier(parts) => {
-            let qualifier: Vec<String> = parts[..parts.len().saturating_sub(1)]
-                .iter()
-                .map(fold)
-                .collect();
-            !from_function(scopes.resolve(&qualifier))
+            let qualifier = &parts[..parts.len().saturating_sub(1)];
+            !from_function(scopes.resolve_idents(qualifier))
         }
         _ => false,
     })

@@ -12,16 +12,22 @@ use sqlparser::ast::{Expr, InTarget, Query, SetExpr, UnaryOperator};
 use sqlparser::tokenizer::Span;
 
 use super::locate::Locator;
-use super::{Rule, RuleContext};
-use crate::analysis::finding::{Finding, Severity};
+use super::{Hooks, Report, Rule};
+use crate::analysis::finding::Severity;
 use crate::sql::facts::expr::unparenthesized;
-use crate::sql::facts::walk::{Clause, Scopes, Visitor, walk_statement};
+use crate::sql::facts::walk::{Clause, Scopes};
 
 pub const RULE: Rule = Rule {
     code: "not-in-subquery",
     default_severity: Severity::Warning,
     summary: "NOT IN (SELECT …) is empty when the subquery yields a NULL and cannot be an anti-join",
-    check,
+    // Both forms are written with NOT, and the subquery after `IN (` starts
+    // with a word (SELECT, WITH, VALUES, TABLE).
+    might_fire: |signals| signals.not_in_subquery,
+    hooks: Hooks {
+        expr: Some(expr),
+        ..Hooks::NONE
+    },
 };
 
 const MESSAGE: &str = "`NOT IN (SELECT …)` returns no rows at all if the subquery yields a \
@@ -29,33 +35,15 @@ const MESSAGE: &str = "`NOT IN (SELECT …)` returns no rows at all if the subqu
     the subquery once per row when that does not fit in work_mem); use \
     `NOT EXISTS (SELECT 1 FROM … WHERE …)` instead";
 
-fn check(context: &RuleContext<'_>, findings: &mut Vec<Finding>) {
-    let Some(ast) = context.ast else {
+fn expr(expr: &Expr, _clause: Clause, _scopes: &Scopes, report: &mut Report<'_>) {
+    let Some((subquery, negation)) = negated_in_subquery(expr) else {
         return;
     };
-    let mut visitor = NotInSubquery {
-        locator: Locator::new(context),
-        findings,
-    };
-    walk_statement(ast, &mut visitor);
-}
-
-struct NotInSubquery<'a, 'f> {
-    locator: Locator<'a>,
-    findings: &'f mut Vec<Finding>,
-}
-
-impl<'ast> Visitor<'ast> for NotInSubquery<'_, '_> {
-    fn expr(&mut self, expr: &'ast Expr, _clause: Clause, _scopes: &Scopes) {
-        let Some((subquery, negation)) = negated_in_subquery(expr) else {
-            return;
-        };
-        let range = self
-            .not_in_keywords(subquery, negation)
-            .or_else(|| self.locator.first_token("not"))
-            .unwrap_or_else(|| self.locator.statement_start());
-        self.findings.push(RULE.finding(range, MESSAGE.to_owned()));
-    }
+    let locator = report.locator();
+    let range = not_in_keywords(locator, subquery, negation)
+        .or_else(|| locator.first_token("not"))
+        .unwrap_or_else(|| locator.statement_start());
+    report.push(RULE.finding(range, MESSAGE.to_owned()));
 }
 
 /// How the negation is written.
@@ -90,29 +78,30 @@ fn negated_in_subquery(expr: &Expr) -> Option<(&Query, Negation)> {
     }
 }
 
-impl NotInSubquery<'_, '_> {
-    /// From `NOT` to `IN`: the `IN` is the word before the subquery's
-    /// parentheses, the `NOT` is just before it (or before the operand).
-    fn not_in_keywords(&self, subquery: &Query, negation: Negation) -> Option<Range<usize>> {
-        let locator = &self.locator;
-        let query_start = locator.span(first_token_span(subquery)?)?;
-        let mut index = locator.token_before(query_start.start)?;
-        while locator.token_text(index) == "(" {
-            index = index.checked_sub(1)?;
-        }
-        if !locator.is_word(index, "in") {
-            return None;
-        }
-        let in_keyword = locator.token_range(index);
-        let not_index = match negation {
-            Negation::NotIn => index.checked_sub(1)?,
-            Negation::NotBefore => (0..index).rev().find(|&i| locator.is_word(i, "not"))?,
-        };
-        if !locator.is_word(not_index, "not") {
-            return None;
-        }
-        Some(Locator::cover(&locator.token_range(not_index), &in_keyword))
+/// From `NOT` to `IN`: the `IN` is the word before the subquery's
+/// parentheses, the `NOT` is just before it (or before the operand).
+fn not_in_keywords(
+    locator: &Locator<'_>,
+    subquery: &Query,
+    negation: Negation,
+) -> Option<Range<usize>> {
+    let query_start = locator.span(first_token_span(subquery)?)?;
+    let mut index = locator.token_before(query_start.start)?;
+    while locator.token_text(index) == "(" {
+        index = index.checked_sub(1)?;
     }
+    if !locator.is_word(index, "in") {
+        return None;
+    }
+    let in_keyword = locator.token_range(index);
+    let not_index = match negation {
+        Negation::NotIn => index.checked_sub(1)?,
+        Negation::NotBefore => (0..index).rev().find(|&i| locator.is_word(i, "not"))?,
+    };
+    if !locator.is_word(not_index, "not") {
+        return None;
+    }
+    Some(Locator::cover(&locator.token_range(not_index), &in_keyword))
 }
 
 /// Where the subquery's first keyword (`WITH` or `SELECT`) is.

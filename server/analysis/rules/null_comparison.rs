@@ -8,78 +8,66 @@ use std::ops::Range;
 use sqlparser::ast::{BinaryOperator, Expr};
 
 use super::locate::Locator;
-use super::{Rule, RuleContext};
-use crate::analysis::finding::{Finding, Severity};
+use super::{Hooks, Report, Rule};
+use crate::analysis::finding::Severity;
 use crate::sql::facts::expr::{is_null_literal, unparenthesized};
-use crate::sql::facts::walk::{Clause, Scopes, Visitor, walk_statement};
+use crate::sql::facts::walk::{Clause, Scopes};
 
 pub const RULE: Rule = Rule {
     code: "null-comparison",
     default_severity: Severity::Warning,
     summary: "= NULL / <> NULL is never true; use IS [NOT] NULL",
-    check,
+    // The NULL keyword is an operand of the `=`, `<>` or `!=` written next
+    // to it (parentheses aside).
+    might_fire: |signals| signals.null_next_to_operator,
+    hooks: Hooks {
+        expr: Some(expr),
+        ..Hooks::NONE
+    },
 };
 
-fn check(context: &RuleContext<'_>, findings: &mut Vec<Finding>) {
-    let Some(ast) = context.ast else {
+fn expr(expr: &Expr, _clause: Clause, _scopes: &Scopes, report: &mut Report<'_>) {
+    let Expr::BinaryOp { left, op, right } = expr else {
         return;
     };
-    let mut visitor = NullComparison {
-        locator: Locator::new(context),
-        findings,
+    let replacement = match op {
+        BinaryOperator::Eq => "IS NULL",
+        BinaryOperator::NotEq => "IS NOT NULL",
+        _ => return,
     };
-    walk_statement(ast, &mut visitor);
-}
-
-struct NullComparison<'a, 'f> {
-    locator: Locator<'a>,
-    findings: &'f mut Vec<Finding>,
-}
-
-impl<'ast> Visitor<'ast> for NullComparison<'_, '_> {
-    fn expr(&mut self, expr: &'ast Expr, _clause: Clause, _scopes: &Scopes) {
-        let Expr::BinaryOp { left, op, right } = expr else {
-            return;
-        };
-        let replacement = match op {
-            BinaryOperator::Eq => "IS NULL",
-            BinaryOperator::NotEq => "IS NOT NULL",
-            _ => return,
-        };
-        let null_on_right = is_null_literal(right);
-        if !null_on_right && !is_null_literal(left) {
-            return;
-        }
-        let null = if null_on_right { right } else { left };
-        let Some(null_range) = self.locator.expr(unparenthesized(null)) else {
-            return;
-        };
-        let range = self
-            .with_operator(null_range.clone(), null_on_right)
-            .unwrap_or(null_range);
-        let written = self.locator.text(&range).to_owned();
-        let message = format!(
-            "`{written}` is never true: any comparison with NULL yields NULL, so this \
-             condition matches no row; use `{replacement}`"
-        );
-        self.findings.push(RULE.finding(range, message));
+    let null_on_right = is_null_literal(right);
+    if !null_on_right && !is_null_literal(left) {
+        return;
     }
+    let null = if null_on_right { right } else { left };
+    let locator = report.locator();
+    let Some(null_range) = locator.expr(unparenthesized(null)) else {
+        return;
+    };
+    let range = with_operator(locator, null_range.clone(), null_on_right).unwrap_or(null_range);
+    let written = locator.text(&range);
+    let message = format!(
+        "`{written}` is never true: any comparison with NULL yields NULL, so this \
+         condition matches no row; use `{replacement}`"
+    );
+    report.push(RULE.finding(range, message));
 }
 
-impl NullComparison<'_, '_> {
-    /// `= NULL` (operator before the NULL) or `NULL =` (after it).
-    fn with_operator(&self, null: Range<usize>, null_on_right: bool) -> Option<Range<usize>> {
-        let locator = &self.locator;
-        let operator = if null_on_right {
-            locator.token_before(null.start)?
-        } else {
-            locator.token_after(null.end)?
-        };
-        if !matches!(locator.token_text(operator), "=" | "<>" | "!=") {
-            return None;
-        }
-        Some(Locator::cover(&locator.token_range(operator), &null))
+/// `= NULL` (operator before the NULL) or `NULL =` (after it).
+fn with_operator(
+    locator: &Locator<'_>,
+    null: Range<usize>,
+    null_on_right: bool,
+) -> Option<Range<usize>> {
+    let operator = if null_on_right {
+        locator.token_before(null.start)?
+    } else {
+        locator.token_after(null.end)?
+    };
+    if !matches!(locator.token_text(operator), "=" | "<>" | "!=") {
+        return None;
     }
+    Some(Locator::cover(&locator.token_range(operator), &null))
 }
 
 #[cfg(test)]

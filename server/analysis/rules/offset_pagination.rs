@@ -6,17 +6,21 @@
 
 use sqlparser::ast::{Expr, Value};
 
-use super::locate::Locator;
-use super::{Rule, RuleContext};
-use crate::analysis::finding::{Finding, Severity};
+use super::{Hooks, Report, Rule};
+use crate::analysis::finding::Severity;
 use crate::sql::facts::expr::{contains_placeholder, unparenthesized};
-use crate::sql::facts::walk::{Clause, Scopes, Visitor, walk_statement};
+use crate::sql::facts::walk::{Clause, Scopes};
 
 pub const RULE: Rule = Rule {
     code: "offset-pagination",
     default_severity: Severity::Info,
     summary: "large or parameterized OFFSET reads and discards every skipped row",
-    check,
+    // sqlparser's PostgreSQL dialect has no `LIMIT offset, count`.
+    might_fire: |signals| signals.offset,
+    hooks: Hooks {
+        clause: Some(clause),
+        ..Hooks::NONE
+    },
 };
 
 /// The smallest literal OFFSET worth a finding.
@@ -25,44 +29,25 @@ const LARGE_OFFSET: f64 = 1000.0;
 const ADVICE: &str = "use keyset pagination instead: remember the last row's sort key and \
     ask for `WHERE (sort_key, id) > ($last_key, $last_id) ORDER BY sort_key, id LIMIT n`";
 
-fn check(context: &RuleContext<'_>, findings: &mut Vec<Finding>) {
-    let Some(ast) = context.ast else {
+fn clause(offset: &Expr, clause: Clause, _scopes: &Scopes, report: &mut Report<'_>) {
+    if clause != Clause::Offset {
+        return;
+    }
+    let problem = if contains_placeholder(offset) {
+        "OFFSET with a parameter is page-number pagination: each page reads and \
+         discards every row of the pages before it, so deep pages get slow"
+            .to_owned()
+    } else if let Some(rows) = literal_rows(offset).filter(|rows| *rows >= LARGE_OFFSET) {
+        format!("OFFSET {rows} reads and discards {rows} rows before returning any")
+    } else {
         return;
     };
-    let mut visitor = OffsetPagination {
-        locator: Locator::new(context),
-        findings,
-    };
-    walk_statement(ast, &mut visitor);
-}
-
-struct OffsetPagination<'a, 'f> {
-    locator: Locator<'a>,
-    findings: &'f mut Vec<Finding>,
-}
-
-impl<'ast> Visitor<'ast> for OffsetPagination<'_, '_> {
-    fn clause(&mut self, offset: &'ast Expr, clause: Clause, _scopes: &Scopes) {
-        if clause != Clause::Offset {
-            return;
-        }
-        let problem = if contains_placeholder(offset) {
-            "OFFSET with a parameter is page-number pagination: each page reads and \
-             discards every row of the pages before it, so deep pages get slow"
-                .to_owned()
-        } else if let Some(rows) = literal_rows(offset).filter(|rows| *rows >= LARGE_OFFSET) {
-            format!("OFFSET {rows} reads and discards {rows} rows before returning any")
-        } else {
-            return;
-        };
-        let range = self
-            .locator
-            .expr(offset)
-            .or_else(|| self.locator.first_token("offset"))
-            .unwrap_or_else(|| self.locator.statement_start());
-        self.findings
-            .push(RULE.finding(range, format!("{problem}; {ADVICE}")));
-    }
+    let locator = report.locator();
+    let range = locator
+        .expr(offset)
+        .or_else(|| locator.first_token("offset"))
+        .unwrap_or_else(|| locator.statement_start());
+    report.push(RULE.finding(range, format!("{problem}; {ADVICE}")));
 }
 
 /// The value of a numeric literal OFFSET (`5000`, `(5000)`, `5_000`, `5e3`).

@@ -7,17 +7,21 @@
 
 use sqlparser::ast::{Expr, FunctionArguments};
 
-use super::locate::Locator;
-use super::{Rule, RuleContext};
-use crate::analysis::finding::{Finding, Severity};
+use super::{Hooks, Report, Rule};
+use crate::analysis::finding::Severity;
 use crate::sql::facts::expr::unparenthesized;
-use crate::sql::facts::walk::{Clause, Scopes, Visitor, fold, walk_statement};
+use crate::sql::facts::walk::{Clause, Scopes, folds_to};
 
 pub const RULE: Rule = Rule {
     code: "order-by-random",
     default_severity: Severity::Warning,
     summary: "ORDER BY random() sorts every row to pick a few",
-    check,
+    // ORDER BY, and a function named `random`.
+    might_fire: |signals| signals.order_by_random,
+    hooks: Hooks {
+        clause: Some(clause),
+        ..Hooks::NONE
+    },
 };
 
 const MESSAGE: &str = "`ORDER BY random()` gives every row a random key and sorts them all, \
@@ -25,34 +29,16 @@ const MESSAGE: &str = "`ORDER BY random()` gives every row a random key and sort
     for a sample use `TABLESAMPLE SYSTEM (…)` / `BERNOULLI (…)`, or pick random keys \
     and fetch those rows";
 
-fn check(context: &RuleContext<'_>, findings: &mut Vec<Finding>) {
-    let Some(ast) = context.ast else {
+fn clause(root: &Expr, clause: Clause, _scopes: &Scopes, report: &mut Report<'_>) {
+    if clause != Clause::OrderBy || !is_random_call(root) {
         return;
-    };
-    let mut visitor = OrderByRandom {
-        locator: Locator::new(context),
-        findings,
-    };
-    walk_statement(ast, &mut visitor);
-}
-
-struct OrderByRandom<'a, 'f> {
-    locator: Locator<'a>,
-    findings: &'f mut Vec<Finding>,
-}
-
-impl<'ast> Visitor<'ast> for OrderByRandom<'_, '_> {
-    fn clause(&mut self, root: &'ast Expr, clause: Clause, _scopes: &Scopes) {
-        if clause != Clause::OrderBy || !is_random_call(root) {
-            return;
-        }
-        let range = self
-            .locator
-            .expr(root)
-            .or_else(|| self.locator.first_token("random"))
-            .unwrap_or_else(|| self.locator.statement_start());
-        self.findings.push(RULE.finding(range, MESSAGE.to_owned()));
     }
+    let locator = report.locator();
+    let range = locator
+        .expr(root)
+        .or_else(|| locator.first_token("random"))
+        .unwrap_or_else(|| locator.statement_start());
+    report.push(RULE.finding(range, MESSAGE.to_owned()));
 }
 
 /// `random()` or `pg_catalog.random()`, without arguments.
@@ -66,7 +52,7 @@ fn is_random_call(expr: &Expr) -> bool {
         FunctionArguments::Subquery(_) => false,
     };
     let name = function.name.0.last().and_then(|part| part.as_ident());
-    no_arguments && name.is_some_and(|name| fold(name) == "random")
+    no_arguments && name.is_some_and(|name| folds_to(name, "random"))
 }
 
 #[cfg(test)]

@@ -12,114 +12,99 @@ use std::ops::Range;
 use sqlparser::ast::{SelectItem, SelectItemQualifiedWildcardKind};
 
 use super::locate::Locator;
-use super::{Rule, RuleContext};
-use crate::analysis::finding::{Finding, Severity};
-use crate::sql::facts::walk::{
-    Block, QueryPosition, Relation, Scopes, Visitor, fold, walk_statement,
-};
+use super::{Hooks, Report, Rule};
+use crate::analysis::finding::Severity;
+use crate::sql::facts::walk::{Block, QueryPosition, Relation, Scopes, fold};
 
 pub const RULE: Rule = Rule {
     code: "select-star",
     default_severity: Severity::Info,
     summary: "SELECT * reads and sends every column of a table",
-    check,
+    // `*` and `t.*` are written with a star; `count(*)`'s is not a select item.
+    might_fire: |signals| signals.star,
+    hooks: Hooks {
+        block: Some(block),
+        ..Hooks::NONE
+    },
 };
 
-fn check(context: &RuleContext<'_>, findings: &mut Vec<Finding>) {
-    let Some(ast) = context.ast else {
+fn block(block: Block<'_>, position: QueryPosition, scopes: &Scopes, report: &mut Report<'_>) {
+    let Block::Select(select) = block else {
         return;
     };
-    let mut visitor = SelectStar {
-        locator: Locator::new(context),
-        findings,
-    };
-    walk_statement(ast, &mut visitor);
-}
-
-struct SelectStar<'a, 'f> {
-    locator: Locator<'a>,
-    findings: &'f mut Vec<Finding>,
-}
-
-impl<'ast> Visitor<'ast> for SelectStar<'_, '_> {
-    fn block(&mut self, block: Block<'ast>, position: QueryPosition, scopes: &Scopes) {
-        let Block::Select(select) = block else {
-            return;
-        };
-        if !matches!(
-            position,
-            QueryPosition::Top | QueryPosition::Cte | QueryPosition::Derived
-        ) {
-            return;
-        }
-        for item in &select.projection {
-            match item {
-                SelectItem::Wildcard(options) => {
-                    let tables: Vec<&Relation> = scopes
-                        .current()
-                        .iter()
-                        .filter(|relation| relation.table().is_some())
-                        .collect();
-                    if !tables.is_empty() {
-                        let range = self.locator.span(options.wildcard_token.0.span);
-                        self.report(range, &tables);
-                    }
+    if !matches!(
+        position,
+        QueryPosition::Top | QueryPosition::Cte | QueryPosition::Derived
+    ) {
+        return;
+    }
+    for item in &select.projection {
+        match item {
+            SelectItem::Wildcard(options) => {
+                let tables: Vec<&Relation> = scopes
+                    .current()
+                    .iter()
+                    .filter(|relation| relation.table().is_some())
+                    .collect();
+                if !tables.is_empty() {
+                    let range = report.locator().span(options.wildcard_token.0.span);
+                    flag(report, range, &tables);
                 }
-                SelectItem::QualifiedWildcard(
-                    SelectItemQualifiedWildcardKind::ObjectName(name),
-                    options,
-                ) => {
-                    let qualifier: Vec<String> = name
-                        .0
-                        .iter()
-                        .filter_map(|part| part.as_ident())
-                        .map(fold)
-                        .collect();
-                    // `d.*` over a subquery or CTE repeats columns chosen elsewhere.
-                    let relation = scopes.resolve(&qualifier);
-                    if relation.is_some_and(|relation| relation.table().is_none()) {
-                        continue;
-                    }
-                    let star = self.locator.span(options.wildcard_token.0.span);
-                    let range = name
-                        .0
-                        .first()
-                        .and_then(|part| part.as_ident())
-                        .and_then(|ident| self.locator.span(ident.span))
-                        .zip(star.clone())
-                        .map(|(start, star)| Locator::cover(&start, &star))
-                        .or(star);
-                    self.report(range, &relation.into_iter().collect::<Vec<_>>());
-                }
-                _ => {}
             }
+            SelectItem::QualifiedWildcard(
+                SelectItemQualifiedWildcardKind::ObjectName(name),
+                options,
+            ) => {
+                let qualifier: Vec<String> = name
+                    .0
+                    .iter()
+                    .filter_map(|part| part.as_ident())
+                    .map(fold)
+                    .collect();
+                // `d.*` over a subquery or CTE repeats columns chosen elsewhere.
+                let relation = scopes.resolve(&qualifier);
+                if relation.is_some_and(|relation| relation.table().is_none()) {
+                    continue;
+                }
+                let locator = report.locator();
+                let star = locator.span(options.wildcard_token.0.span);
+                let range = name
+                    .0
+                    .first()
+                    .and_then(|part| part.as_ident())
+                    .and_then(|ident| locator.span(ident.span))
+                    .zip(star.clone())
+                    .map(|(start, star)| Locator::cover(&start, &star))
+                    .or(star);
+                flag(report, range, &relation.into_iter().collect::<Vec<_>>());
+            }
+            _ => {}
         }
     }
 }
 
-impl SelectStar<'_, '_> {
-    fn report(&mut self, range: Option<Range<usize>>, tables: &[&Relation]) {
-        let range = range
-            .or_else(|| self.locator.first_token("*"))
-            .unwrap_or_else(|| self.locator.statement_start());
-        let names: Vec<String> = tables
-            .iter()
-            .filter_map(|relation| relation.table())
-            .map(|table| format!("`{}`", table.qualified_name()))
-            .collect();
-        let what = if names.is_empty() {
-            "every column".to_owned()
-        } else {
-            format!("every column of {}", names.join(", "))
-        };
-        let message = format!(
-            "`{}` selects {what}: it reads and sends columns the caller may not need, \
-             rules out index-only scans, and changes the result when columns are added; \
-             list the columns instead",
-            self.locator.text(&range)
-        );
-        self.findings.push(RULE.finding(range, message));
-    }
+fn flag(report: &mut Report<'_>, range: Option<Range<usize>>, tables: &[&Relation]) {
+    let locator = report.locator();
+    let range = range
+        .or_else(|| locator.first_token("*"))
+        .unwrap_or_else(|| locator.statement_start());
+    let names: Vec<String> = tables
+        .iter()
+        .filter_map(|relation| relation.table())
+        .map(|table| format!("`{}`", table.qualified_name()))
+        .collect();
+    let what = if names.is_empty() {
+        "every column".to_owned()
+    } else {
+        format!("every column of {}", names.join(", "))
+    };
+    let message = format!(
+        "`{}` selects {what}: it reads and sends columns the caller may not need, \
+         rules out index-only scans, and changes the result when columns are added; \
+         list the columns instead",
+        locator.text(&range)
+    );
+    report.push(RULE.finding(range, message));
 }
 
 #[cfg(test)]

@@ -1,10 +1,70 @@
 //! Rule tests run the whole statement pipeline and look at what one rule found.
+//!
+//! Every statement they look at is also checked against the prefilter:
+//! the pipeline (which skips rules, and parsing, on the prefilter's word)
+//! must find exactly what running every rule finds.
 
+use super::{Candidates, RULES, RuleContext, analyze};
 use crate::analysis::finding::Finding;
-use crate::analysis::statement::analyze_statement;
+use crate::analysis::statement::{MAX_TOKENS_FOR_AST, analyze_statement};
+use crate::sql::ast::parse_statement;
+use crate::sql::facts::extract;
+use crate::sql::kind::StatementKind;
+use crate::sql::lexer::{Lexer, Token};
+
+/// Asserts that the prefilter changes nothing on `sql`: the findings of
+/// `analyze_statement` are those of every rule run on the parsed
+/// statement, no rule that fires was ruled out, and the facts, when
+/// computed, are `extract`'s.
+pub fn assert_prefilter_sound(sql: &str) {
+    let analysis = analyze_statement(sql);
+    if analysis.syntax_error.is_some() {
+        // Rules never see such statements.
+        return;
+    }
+    let tokens: Vec<Token> = Lexer::new(sql).filter(|t| !t.kind.is_trivia()).collect();
+    let kind = StatementKind::of(sql);
+    let ast = if kind.is_dml() && tokens.len() <= MAX_TOKENS_FOR_AST {
+        parse_statement(sql)
+    } else {
+        None
+    };
+    let context = RuleContext {
+        text: sql,
+        tokens: &tokens,
+        kind: &kind,
+        ast: ast.as_ref(),
+    };
+    let (all_findings, facts) = analyze(&context, Candidates::ALL);
+    let candidates = Candidates::of(sql, &tokens);
+    for finding in &all_findings {
+        let index = RULES.iter().position(|rule| rule.code == finding.code);
+        assert!(
+            index.is_some_and(|index| candidates.contains(index)),
+            "the prefilter rules out {}, which flags {:?} in:\n{sql}",
+            finding.code,
+            &sql[finding.range.clone()],
+        );
+    }
+    assert_eq!(
+        analysis.findings, all_findings,
+        "findings differ on:\n{sql}"
+    );
+    if let Some(ast) = &ast {
+        assert_eq!(
+            facts.as_ref(),
+            Some(&extract(ast)),
+            "facts differ on:\n{sql}"
+        );
+    }
+    if analysis.facts.is_some() {
+        assert_eq!(analysis.facts, facts, "facts differ on:\n{sql}");
+    }
+}
 
 /// The findings of rule `code` on `sql`, as (flagged text, finding).
 pub fn findings(sql: &str, code: &str) -> Vec<(String, Finding)> {
+    assert_prefilter_sound(sql);
     analyze_statement(sql)
         .findings
         .into_iter()
@@ -80,6 +140,7 @@ fn documented_examples_hold() {
             );
         }
         for sql in good {
+            assert_prefilter_sound(&sql);
             let analysis = analyze_statement(&sql);
             assert!(
                 analysis.findings.is_empty(),

@@ -1,7 +1,7 @@
 //! Small questions about single expressions, shared by the facts extractor
 //! and the rules: is this a column, a string literal, a comparison, …
 
-use sqlparser::ast::{BinaryOperator, Expr, Value};
+use sqlparser::ast::{BinaryOperator, Expr, Ident, Value};
 
 use super::walk::{any_node, fold};
 
@@ -14,6 +14,15 @@ pub struct ColumnRef {
     pub column: String,
 }
 
+/// A [`ColumnRef`] borrowed from the AST, names not folded: for callers
+/// that only compare it (see `walk::folds_to`, `Scopes::resolve_idents`).
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnName<'a> {
+    /// `[]`, `[t]` or `[schema, t]`.
+    pub qualifier: &'a [Ident],
+    pub column: &'a Ident,
+}
+
 /// The expression inside any number of parentheses.
 pub fn unparenthesized(mut expr: &Expr) -> &Expr {
     while let Expr::Nested(inner) = expr {
@@ -24,17 +33,22 @@ pub fn unparenthesized(mut expr: &Expr) -> &Expr {
 
 /// `expr` as a bare column reference (parentheses allowed), if it is one.
 pub fn column_ref(expr: &Expr) -> Option<ColumnRef> {
+    column_name(expr).map(|name| ColumnRef {
+        qualifier: name.qualifier.iter().map(fold).collect(),
+        column: fold(name.column),
+    })
+}
+
+/// [`column_ref`], borrowed.
+pub fn column_name(expr: &Expr) -> Option<ColumnName<'_>> {
     match unparenthesized(expr) {
-        Expr::Identifier(ident) => Some(ColumnRef {
-            qualifier: Vec::new(),
-            column: fold(ident),
+        Expr::Identifier(ident) => Some(ColumnName {
+            qualifier: &[],
+            column: ident,
         }),
         Expr::CompoundIdentifier(parts) if (2..=3).contains(&parts.len()) => {
             let (column, qualifier) = parts.split_last()?;
-            Some(ColumnRef {
-                qualifier: qualifier.iter().map(fold).collect(),
-                column: fold(column),
-            })
+            Some(ColumnName { qualifier, column })
         }
         _ => None,
     }

@@ -106,10 +106,22 @@ struct Frame {
     output_aliases: Vec<String>,
 }
 
+impl Frame {
+    fn clear(&mut self) {
+        self.ctes.clear();
+        self.relations.clear();
+        self.output_aliases.clear();
+    }
+}
+
 /// The scopes around the node being visited, innermost last.
 #[derive(Debug, Default)]
 pub struct Scopes {
     frames: Vec<Frame>,
+    /// Frames left by earlier levels, empty but with their buffers: a walk
+    /// opens a frame per query and per SELECT, and reusing them saves
+    /// allocating three vectors each time.
+    spare: Vec<Frame>,
 }
 
 impl Scopes {
@@ -131,12 +143,19 @@ impl Scopes {
             .any(|frame| frame.ctes.iter().any(|cte| cte == name))
     }
 
+    /// Whether an identifier, once folded, names a CTE in scope.
+    fn is_cte_ident(&self, name: &Ident) -> bool {
+        self.frames
+            .iter()
+            .any(|frame| frame.ctes.iter().any(|cte| folds_to(name, cte)))
+    }
+
     /// The relation of the innermost SELECT (or UPDATE, …) that a column
     /// qualifier names; `None` for outer or unknown names.
     pub fn resolve_current(&self, qualifier: &[String]) -> Option<&Relation> {
         self.current()
             .iter()
-            .find(|relation| qualifies(relation, qualifier))
+            .find(|relation| qualifies(relation, qualifier, |a, b| a == b))
     }
 
     /// The relation a column qualifier (`t`, or `schema.t`) names, looking
@@ -146,20 +165,61 @@ impl Scopes {
             frame
                 .relations
                 .iter()
-                .find(|relation| qualifies(relation, qualifier))
+                .find(|relation| qualifies(relation, qualifier, |a, b| a == b))
         })
+    }
+
+    /// [`Scopes::resolve`] for a qualifier as written (unfolded): the same
+    /// answer without folding the names into new strings.
+    pub fn resolve_idents(&self, qualifier: &[Ident]) -> Option<&Relation> {
+        self.frames.iter().rev().find_map(|frame| {
+            frame
+                .relations
+                .iter()
+                .find(|relation| qualifies(relation, qualifier, folds_to))
+        })
+    }
+
+    /// [`Scopes::resolve_current`] for a qualifier as written (unfolded).
+    pub fn resolve_current_idents(&self, qualifier: &[Ident]) -> Option<&Relation> {
+        self.current()
+            .iter()
+            .find(|relation| qualifies(relation, qualifier, folds_to))
+    }
+
+    /// An empty frame, with the buffers of an earlier one when there is one.
+    fn take_frame(&mut self) -> Frame {
+        self.spare.pop().unwrap_or_default()
+    }
+
+    fn push_frame(&mut self, frame: Frame) {
+        self.frames.push(frame);
+    }
+
+    fn pop_frame(&mut self) {
+        if let Some(mut frame) = self.frames.pop() {
+            frame.clear();
+            self.spare.push(frame);
+        }
     }
 }
 
 /// Whether `qualifier` names `relation`: its binding, or for an unaliased
-/// table, `schema.table`.
-fn qualifies(relation: &Relation, qualifier: &[String]) -> bool {
+/// table, `schema.table`. `matches(part, folded)` says whether one part of
+/// the qualifier is the folded name.
+fn qualifies<Q>(relation: &Relation, qualifier: &[Q], matches: impl Fn(&Q, &str) -> bool) -> bool {
     match qualifier {
-        [name] => relation.binding.as_deref() == Some(name.as_str()),
+        [name] => relation
+            .binding
+            .as_deref()
+            .is_some_and(|binding| matches(name, binding)),
         [schema, name] => relation.table().is_some_and(|table| {
             table.alias.is_none()
-                && table.schema.as_deref() == Some(schema.as_str())
-                && &table.name == name
+                && table
+                    .schema
+                    .as_deref()
+                    .is_some_and(|folded| matches(schema, folded))
+                && matches(name, &table.name)
         }),
         _ => false,
     }
@@ -208,11 +268,36 @@ pub trait Visitor<'a> {
     fn expr(&mut self, _expr: &'a Expr, _clause: Clause, _scopes: &Scopes) {}
 }
 
+/// Two visitors fed by one walk, `.0` first: one traversal (and one set of
+/// scopes) serves, for example, the facts extractor and the static rules.
+impl<'a, A: Visitor<'a>, B: Visitor<'a>> Visitor<'a> for (A, B) {
+    fn query(&mut self, query: &'a Query, position: QueryPosition, scopes: &Scopes) {
+        self.0.query(query, position, scopes);
+        self.1.query(query, position, scopes);
+    }
+
+    fn block(&mut self, block: Block<'a>, position: QueryPosition, scopes: &Scopes) {
+        self.0.block(block, position, scopes);
+        self.1.block(block, position, scopes);
+    }
+
+    fn clause(&mut self, root: &'a Expr, clause: Clause, scopes: &Scopes) {
+        self.0.clause(root, clause, scopes);
+        self.1.clause(root, clause, scopes);
+    }
+
+    fn expr(&mut self, expr: &'a Expr, clause: Clause, scopes: &Scopes) {
+        self.0.expr(expr, clause, scopes);
+        self.1.expr(expr, clause, scopes);
+    }
+}
+
 /// Walks a statement; statements other than queries and DML are ignored.
 pub fn walk_statement<'a>(statement: &'a Statement, visitor: &mut impl Visitor<'a>) {
     let mut walker = Walker {
         visitor,
         scopes: Scopes::default(),
+        pending: Vec::new(),
     };
     walker.statement(statement, QueryPosition::Top);
 }
@@ -227,18 +312,36 @@ pub fn fold(ident: &Ident) -> String {
     }
 }
 
+/// Whether `fold(ident) == folded`, without building the folded string.
+/// (Not `eq_ignore_ascii_case`: a folded name may hold capitals that came
+/// from a quoted identifier, and an unquoted `foo` does not name `"Foo"`.)
+pub fn folds_to(ident: &Ident, folded: &str) -> bool {
+    if ident.quote_style.is_some() {
+        ident.value == folded
+    } else {
+        ident.value.len() == folded.len()
+            && ident
+                .value
+                .bytes()
+                .zip(folded.bytes())
+                .all(|(written, folded)| written.to_ascii_lowercase() == folded)
+    }
+}
+
 /// `schema.table` (or `catalog.schema.table`) as a table reference; `None`
 /// for names that are not plain identifiers.
 pub fn table_ref(name: &ObjectName, alias: Option<&Ident>) -> Option<TableRef> {
-    let parts: Vec<&Ident> = name
-        .0
-        .iter()
-        .map(ObjectNamePart::as_ident)
-        .collect::<Option<_>>()?;
-    let (last, qualifiers) = parts.split_last()?;
+    let (last, qualifiers) = name.0.split_last()?;
+    if !qualifiers.iter().all(|part| part.as_ident().is_some()) {
+        return None;
+    }
+    let schema = match qualifiers.last() {
+        Some(schema) => Some(fold(schema.as_ident()?)),
+        None => None,
+    };
     Some(TableRef {
-        schema: qualifiers.last().map(|schema| fold(schema)),
-        name: fold(last),
+        schema,
+        name: fold(last.as_ident()?),
         alias: alias.map(fold),
     })
 }
@@ -266,12 +369,16 @@ enum Node<'a> {
     Query(&'a Query, QueryPosition),
 }
 
-struct Walker<'v, V> {
+struct Walker<'a, 'v, V> {
     visitor: &'v mut V,
     scopes: Scopes,
+    /// The expression nodes still to visit, shared by every clause (each
+    /// uses the part above where it started), so that a clause costs no
+    /// allocation.
+    pending: Vec<Node<'a>>,
 }
 
-impl<'a, V: Visitor<'a>> Walker<'_, V> {
+impl<'a, V: Visitor<'a>> Walker<'a, '_, V> {
     fn statement(&mut self, statement: &'a Statement, position: QueryPosition) {
         match statement {
             Statement::Query(query) => self.query(query, position),
@@ -288,10 +395,11 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
         let ctes = query.with.iter().flat_map(|with| &with.cte_tables);
         // All CTE names are visible in every CTE body: right for RECURSIVE,
         // and harmless otherwise (a forward reference is an error anyway).
-        self.scopes.frames.push(Frame {
-            ctes: ctes.clone().map(|cte| fold(&cte.alias.name)).collect(),
-            ..Frame::default()
-        });
+        let mut frame = self.scopes.take_frame();
+        frame
+            .ctes
+            .extend(ctes.clone().map(|cte| fold(&cte.alias.name)));
+        self.scopes.push_frame(frame);
         for cte in ctes {
             self.query(&cte.query, QueryPosition::Cte);
         }
@@ -311,7 +419,7 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
             }
         }
         self.limits(query);
-        self.scopes.frames.pop();
+        self.scopes.pop_frame();
     }
 
     fn limits(&mut self, query: &'a Query) {
@@ -366,19 +474,17 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
     }
 
     fn select(&mut self, select: &'a Select, position: QueryPosition, order_by: &'a [OrderByExpr]) {
-        let mut frame = Frame::default();
+        let mut frame = self.scopes.take_frame();
         for (index, from) in select.from.iter().enumerate() {
             self.item_relations(from, index, &mut frame.relations);
         }
-        frame.output_aliases = select
-            .projection
-            .iter()
-            .filter_map(|item| match item {
+        frame
+            .output_aliases
+            .extend(select.projection.iter().filter_map(|item| match item {
                 SelectItem::ExprWithAlias { alias, .. } => Some(fold(alias)),
                 _ => None,
-            })
-            .collect();
-        self.scopes.frames.push(frame);
+            }));
+        self.scopes.push_frame(frame);
         self.visitor
             .block(Block::Select(select), position, &self.scopes);
         self.join_conditions(&select.from);
@@ -400,7 +506,7 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
             self.expr(having, Clause::Having);
         }
         self.order_by(order_by);
-        self.scopes.frames.pop();
+        self.scopes.pop_frame();
     }
 
     fn order_by(&mut self, items: &'a [OrderByExpr]) {
@@ -410,33 +516,27 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
     }
 
     fn table_command(&mut self, table: &'a Table, position: QueryPosition) {
-        let relations = table
-            .table_name
-            .iter()
-            .map(|name| {
-                let name = ObjectName::from(
-                    table
-                        .schema_name
-                        .iter()
-                        .chain([name])
-                        .cloned()
-                        .collect::<Vec<_>>(),
-                );
-                self.relation_for_name(&name, None, 0)
-            })
-            .collect();
-        self.scopes.frames.push(Frame {
-            relations,
-            ..Frame::default()
-        });
+        let mut frame = self.scopes.take_frame();
+        frame.relations.extend(table.table_name.iter().map(|name| {
+            let name = ObjectName::from(
+                table
+                    .schema_name
+                    .iter()
+                    .chain([name])
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+            self.relation_for_name(&name, None, 0)
+        }));
+        self.scopes.push_frame(frame);
         self.visitor
             .block(Block::Table(table), position, &self.scopes);
-        self.scopes.frames.pop();
+        self.scopes.pop_frame();
     }
 
     fn update(&mut self, update: &'a Update, position: QueryPosition) {
-        let mut relations = Vec::new();
-        self.item_relations(&update.table, 0, &mut relations);
+        let mut frame = self.scopes.take_frame();
+        self.item_relations(&update.table, 0, &mut frame.relations);
         let from = match &update.from {
             Some(UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) => {
                 items.as_slice()
@@ -444,12 +544,9 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
             None => &[],
         };
         for (index, item) in from.iter().enumerate() {
-            self.item_relations(item, index + 1, &mut relations);
+            self.item_relations(item, index + 1, &mut frame.relations);
         }
-        self.scopes.frames.push(Frame {
-            relations,
-            ..Frame::default()
-        });
+        self.scopes.push_frame(frame);
         self.visitor
             .block(Block::Update(update), position, &self.scopes);
         self.join_conditions(std::slice::from_ref(&update.table));
@@ -459,7 +556,7 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
             self.expr(selection, Clause::Where);
         }
         self.returning(update.returning.as_deref());
-        self.scopes.frames.pop();
+        self.scopes.pop_frame();
     }
 
     fn delete(&mut self, delete: &'a Delete, position: QueryPosition) {
@@ -467,14 +564,11 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
             FromTable::WithFromKeyword(items) | FromTable::WithoutKeyword(items) => items,
         };
         let using = delete.using.as_deref().unwrap_or_default();
-        let mut relations = Vec::new();
+        let mut frame = self.scopes.take_frame();
         for (index, item) in targets.iter().chain(using).enumerate() {
-            self.item_relations(item, index, &mut relations);
+            self.item_relations(item, index, &mut frame.relations);
         }
-        self.scopes.frames.push(Frame {
-            relations,
-            ..Frame::default()
-        });
+        self.scopes.push_frame(frame);
         self.visitor
             .block(Block::Delete(delete), position, &self.scopes);
         self.join_conditions(targets);
@@ -483,7 +577,7 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
             self.expr(selection, Clause::Where);
         }
         self.returning(delete.returning.as_deref());
-        self.scopes.frames.pop();
+        self.scopes.pop_frame();
     }
 
     fn insert(&mut self, insert: &'a Insert, position: QueryPosition) {
@@ -491,17 +585,12 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
         if let Some(source) = &insert.source {
             self.query(source, QueryPosition::InsertSource);
         }
-        let relations = match &insert.table {
-            TableObject::TableName(name) => {
-                let alias = insert.table_alias.as_ref().map(|alias| &alias.alias);
-                vec![self.relation_for_name(name, alias, 0)]
-            }
-            TableObject::TableFunction(_) | TableObject::TableQuery(_) => Vec::new(),
-        };
-        self.scopes.frames.push(Frame {
-            relations,
-            ..Frame::default()
-        });
+        let mut frame = self.scopes.take_frame();
+        if let TableObject::TableName(name) = &insert.table {
+            let alias = insert.table_alias.as_ref().map(|alias| &alias.alias);
+            frame.relations.push(self.relation_for_name(name, alias, 0));
+        }
+        self.scopes.push_frame(frame);
         self.visitor
             .block(Block::Insert(insert), position, &self.scopes);
         self.assignments(&insert.assignments);
@@ -514,17 +603,14 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
             }
         }
         self.returning(insert.returning.as_deref());
-        self.scopes.frames.pop();
+        self.scopes.pop_frame();
     }
 
     fn merge(&mut self, merge: &'a Merge, position: QueryPosition) {
-        let mut relations = Vec::new();
-        self.table_factor(&merge.table, 0, &mut relations);
-        self.table_factor(&merge.source, 1, &mut relations);
-        self.scopes.frames.push(Frame {
-            relations,
-            ..Frame::default()
-        });
+        let mut frame = self.scopes.take_frame();
+        self.table_factor(&merge.table, 0, &mut frame.relations);
+        self.table_factor(&merge.source, 1, &mut frame.relations);
+        self.scopes.push_frame(frame);
         self.visitor
             .block(Block::Merge(merge), position, &self.scopes);
         self.expr(&merge.on, Clause::JoinOn);
@@ -548,7 +634,7 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
                 _ => {}
             }
         }
-        self.scopes.frames.pop();
+        self.scopes.pop_frame();
     }
 
     fn assignments(&mut self, assignments: &'a [Assignment]) {
@@ -644,8 +730,17 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
         index: usize,
     ) -> Relation {
         let table = table_ref(name, alias);
-        let binding = alias.map(fold).or_else(|| last_name(name));
-        let is_cte = name.0.len() == 1 && last_name(name).is_some_and(|n| self.scopes.is_cte(&n));
+        let binding = match (alias, &table) {
+            (Some(alias), _) => Some(fold(alias)),
+            (None, Some(table)) => Some(table.name.clone()),
+            (None, None) => last_name(name),
+        };
+        let is_cte = match name.0.as_slice() {
+            [only] => only
+                .as_ident()
+                .is_some_and(|name| self.scopes.is_cte_ident(name)),
+            _ => false,
+        };
         let kind = match table {
             Some(table) if !is_cte => RelationKind::Table(table),
             Some(_) => RelationKind::Cte,
@@ -664,8 +759,7 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
     }
 
     fn join_conditions(&mut self, from: &'a [TableWithJoins]) {
-        let mut pending: Vec<&'a TableWithJoins> = from.iter().rev().collect();
-        while let Some(item) = pending.pop() {
+        for item in from {
             if let TableFactor::NestedJoin {
                 table_with_joins, ..
             } = &item.relation
@@ -701,15 +795,22 @@ impl<'a, V: Visitor<'a>> Walker<'_, V> {
     /// One clause root and everything below it, parents first, left to right.
     fn expr(&mut self, root: &'a Expr, clause: Clause) {
         self.visitor.clause(root, clause, &self.scopes);
-        let mut pending = vec![Node::Expr(root)];
-        let mut children = Vec::new();
-        while let Some(node) = pending.pop() {
+        // The nodes of this clause sit above `base` in the shared stack; a
+        // subquery's clauses (walked from inside this loop) leave it as
+        // they found it.
+        let base = self.pending.len();
+        self.pending.push(Node::Expr(root));
+        while self.pending.len() > base {
+            let Some(node) = self.pending.pop() else {
+                break;
+            };
             match node {
                 Node::Expr(expr) => {
                     self.visitor.expr(expr, clause, &self.scopes);
-                    children.clear();
-                    push_children(expr, &mut children);
-                    pending.extend(children.drain(..).rev());
+                    let first_child = self.pending.len();
+                    push_children(expr, &mut self.pending);
+                    // Popped last-in first-out: reversed, they come out left to right.
+                    self.pending[first_child..].reverse();
                 }
                 Node::Query(query, position) => self.query(query, position),
             }
@@ -997,7 +1098,12 @@ fn function_children<'a>(function: &'a Function, out: &mut Vec<Node<'a>>) {
 /// Whether `expr` or any expression below it (not inside subqueries, which
 /// have scopes of their own) satisfies `predicate`.
 pub fn any_node(expr: &Expr, mut predicate: impl FnMut(&Expr) -> bool) -> bool {
-    let mut pending = vec![Node::Expr(expr)];
+    if predicate(expr) {
+        return true;
+    }
+    // Often asked of a leaf (a constant, a column): then nothing is allocated.
+    let mut pending = Vec::new();
+    push_children(expr, &mut pending);
     while let Some(node) = pending.pop() {
         if let Node::Expr(expr) = node {
             if predicate(expr) {

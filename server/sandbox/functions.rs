@@ -3,187 +3,28 @@
 //! A rewrite is untrusted text (it may come from an LLM), and a valid SELECT
 //! can still do harm through what it calls: `pg_sleep`, `pg_terminate_backend`,
 //! `dblink_exec`, `lo_export`, … So a rewrite may call only functions its
-//! original already calls, or built-ins on the list below, which read their
-//! arguments and nothing else. Some functions act outside the transaction
-//! and survive its rollback (session advisory locks, sequences, signals to
-//! other backends, files); no statement calling them is run at all.
+//! original already calls, or side-effect-free built-ins. Some functions act
+//! beyond the transaction and survive its rollback (session advisory locks,
+//! sequences, signals to other backends, files, other servers, SQL run from
+//! text); no statement calling them is run at all, the original included.
+//! A statement that merely waits or reads (`pg_sleep`) is still measured:
+//! the transaction's limits bound it.
+//!
+//! What each function does is decided in [`crate::sql::functions`], the
+//! list the AI gate reads too; the policy above is the sandbox's own.
 
-/// Side-effect-free built-ins a rewrite may introduce: aggregates, window
-/// functions and scalar functions of their arguments.
-const PURE_BUILTINS: &[&str] = &[
-    "abs",
-    "age",
-    "array_agg",
-    "array_append",
-    "array_cat",
-    "array_length",
-    "array_position",
-    "array_positions",
-    "array_prepend",
-    "array_remove",
-    "array_to_string",
-    "avg",
-    "bit_and",
-    "bit_or",
-    "bool_and",
-    "bool_or",
-    "btrim",
-    "cardinality",
-    "ceil",
-    "ceiling",
-    "char_length",
-    "character_length",
-    "coalesce",
-    "concat",
-    "concat_ws",
-    "count",
-    "cume_dist",
-    "date_part",
-    "date_trunc",
-    "dense_rank",
-    "every",
-    "exp",
-    "extract",
-    "first_value",
-    "floor",
-    "format",
-    "generate_series",
-    "greatest",
-    "initcap",
-    "json_agg",
-    "json_build_array",
-    "json_build_object",
-    "json_object_agg",
-    "jsonb_agg",
-    "jsonb_array_elements",
-    "jsonb_array_elements_text",
-    "jsonb_build_array",
-    "jsonb_build_object",
-    "jsonb_each",
-    "jsonb_each_text",
-    "jsonb_extract_path",
-    "jsonb_extract_path_text",
-    "jsonb_object_agg",
-    "jsonb_typeof",
-    "json_array_elements",
-    "json_each",
-    "lag",
-    "last_value",
-    "lead",
-    "least",
-    "left",
-    "length",
-    "ln",
-    "log",
-    "lower",
-    "lpad",
-    "ltrim",
-    "make_date",
-    "make_interval",
-    "make_timestamp",
-    "max",
-    "md5",
-    "min",
-    "mod",
-    "nth_value",
-    "ntile",
-    "nullif",
-    "octet_length",
-    "overlay",
-    "percent_rank",
-    "percentile_cont",
-    "percentile_disc",
-    "position",
-    "power",
-    "rank",
-    "regexp_match",
-    "regexp_matches",
-    "regexp_replace",
-    "regexp_split_to_array",
-    "repeat",
-    "replace",
-    "reverse",
-    "right",
-    "round",
-    "row_number",
-    "rpad",
-    "rtrim",
-    "sign",
-    "split_part",
-    "sqrt",
-    "starts_with",
-    "stddev",
-    "stddev_pop",
-    "stddev_samp",
-    "string_agg",
-    "string_to_array",
-    "strpos",
-    "substr",
-    "substring",
-    "sum",
-    "to_char",
-    "to_date",
-    "to_json",
-    "to_jsonb",
-    "to_number",
-    "to_timestamp",
-    "translate",
-    "trim",
-    "trunc",
-    "unnest",
-    "upper",
-    "var_pop",
-    "var_samp",
-    "variance",
-    "width_bucket",
-];
+use crate::sql::functions;
 
-/// Functions whose effects outlive a rollback or reach outside the session.
-const NON_TRANSACTIONAL: &[&str] = &[
-    "dblink",
-    "dblink_exec",
-    "dblink_connect",
-    "dblink_send_query",
-    "lo_export",
-    "lo_import",
-    "nextval",
-    "setval",
-    "pg_advisory_lock",
-    "pg_advisory_lock_shared",
-    "pg_try_advisory_lock",
-    "pg_try_advisory_lock_shared",
-    "pg_cancel_backend",
-    "pg_terminate_backend",
-    "pg_reload_conf",
-    "pg_rotate_logfile",
-    "pg_promote",
-    "pg_switch_wal",
-    "pg_create_restore_point",
-    "pg_create_physical_replication_slot",
-    "pg_create_logical_replication_slot",
-    "pg_drop_replication_slot",
-    "pg_file_write",
-    "pg_file_unlink",
-    "pg_file_rename",
-    "pg_stat_reset",
-    "pg_stat_reset_shared",
-    "pg_stat_statements_reset",
-];
-
-/// A function name without the `pg_catalog.` qualifier built-ins may carry.
-fn builtin_name(name: &str) -> &str {
-    name.strip_prefix("pg_catalog.").unwrap_or(name)
-}
-
-/// Whether calling `name` would leave something behind after ROLLBACK.
+/// Whether calling `name` (qualified or not) would leave something behind
+/// after ROLLBACK, or reach past the transaction while it runs.
 pub fn outlives_rollback(name: &str) -> bool {
-    let name = name.rsplit('.').next().unwrap_or(name);
-    NON_TRANSACTIONAL.contains(&name)
+    functions::outlives_rollback(name)
 }
 
-/// Whether a rewrite may call `name` that its original does not call.
+/// Whether a rewrite may call `name` that its original does not call: a
+/// side-effect-free built-in, bare or `pg_catalog.`-qualified.
 pub fn is_pure_builtin(name: &str) -> bool {
-    PURE_BUILTINS.contains(&builtin_name(name))
+    functions::is_side_effect_free(name)
 }
 
 #[cfg(test)]
@@ -203,5 +44,22 @@ mod tests {
         assert!(outlives_rollback("pg_catalog.pg_advisory_lock"));
         assert!(outlives_rollback("public.dblink_exec"));
         assert!(!outlives_rollback("pg_advisory_xact_lock"));
+    }
+
+    #[test]
+    fn waiting_or_reading_is_measured_but_escaping_the_transaction_is_not() {
+        for name in ["pg_sleep", "pg_catalog.pg_sleep", "currval", "txid_current"] {
+            assert!(!outlives_rollback(name), "{name}");
+        }
+        for name in [
+            "dblink_connect_u",
+            "query_to_xml",
+            "set_config",
+            "PG_CATALOG.NEXTVAL",
+            "hypopg_create_index",
+            "pg_stat_reset_single_table_counters",
+        ] {
+            assert!(outlives_rollback(name), "{name}");
+        }
     }
 }

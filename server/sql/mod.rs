@@ -4,6 +4,7 @@
 pub mod ast;
 pub mod facts;
 pub mod fingerprint;
+pub mod functions;
 pub mod grammar;
 pub mod kind;
 pub mod lexer;

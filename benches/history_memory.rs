@@ -16,10 +16,14 @@
 //! calls, 0.05–50 ms per call, 1–100 rows and 3–300 buffer hits per call, a
 //! few reads, temp blocks for one statement in twenty.
 
+#[path = "support/measure.rs"]
+mod measure;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+use measure::{mib, resident_memory, show};
 
 use optischema::sql::fingerprint::Fingerprint;
 use optischema::stats::history::{History, IntervalSample};
@@ -97,35 +101,6 @@ fn poll_samples(
                 temp_blks_written: if profile.spills { calls * 16 } else { 0 },
             },
         ));
-    }
-}
-
-/// (VmRSS, VmHWM) in bytes.
-fn resident_memory() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1 << 20) as f64)
-}
-
-fn show(duration: Duration) -> String {
-    let micros = duration.as_secs_f64() * 1e6;
-    if micros < 1000.0 {
-        format!("{micros:.1} µs")
-    } else if micros < 1e6 {
-        format!("{:.1} ms", micros / 1000.0)
-    } else {
-        format!("{:.2} s", micros / 1e6)
     }
 }
 

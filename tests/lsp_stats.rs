@@ -163,10 +163,16 @@ fn workload_numbers_reach_hover_lens_and_diagnostics() {
         .unwrap();
     assert_eq!(slow["range"]["start"]["line"], 3);
     let message = slow["message"].as_str().unwrap();
-    assert!(
-        message.contains("mean 2") && message.contains("threshold 10.0 ms"),
-        "{message}"
-    );
+    // pg_sleep's own clock and pg_stat_statements' timer differ by a few
+    // percent on some virtual machines: the mean is about 20 ms, above 10.
+    let mean_ms: f64 = message
+        .split("mean ")
+        .nth(1)
+        .and_then(|rest| rest.split(" ms").next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("no mean in {message}"));
+    assert!((15.0..40.0).contains(&mean_ms), "{message}");
+    assert!(message.contains("threshold 10.0 ms"), "{message}");
 
     let lenses = client
         .request(
@@ -428,5 +434,8 @@ fn differently_written_statement_matches_by_query_identifier() {
     // A different statement (fewer columns) never borrows those numbers.
     std::thread::sleep(Duration::from_secs(2));
     let other = hover_at(&mut client, &uri, 1);
-    assert!(other.contains("Not seen in `pg_stat_statements`"), "{other}");
+    assert!(
+        other.contains("Not seen in `pg_stat_statements`"),
+        "{other}"
+    );
 }

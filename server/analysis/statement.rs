@@ -7,7 +7,7 @@ use super::finding::{Finding, Severity};
 use super::rules::{self, Candidates, RuleContext};
 use crate::sql::ast::parse_statement;
 use crate::sql::facts::QueryFacts;
-use crate::sql::fingerprint::{Fingerprint, fingerprint};
+use crate::sql::fingerprint::{Fingerprint, fingerprint_tokens};
 use crate::sql::grammar::{self, GrammarVerdict, SyntaxError};
 use crate::sql::kind::StatementKind;
 use crate::sql::lexer::{Lexer, Token};
@@ -63,7 +63,7 @@ pub fn analyze_statement(text: &str) -> StatementAnalysis {
 pub fn analyze_checked(text: &str, syntax_error: Option<SyntaxError>) -> StatementAnalysis {
     let tokens: Vec<Token> = Lexer::new(text).filter(|t| !t.kind.is_trivia()).collect();
     let kind = StatementKind::of(text);
-    let fingerprint = fingerprint(text);
+    let fingerprint = fingerprint_tokens(text, &tokens);
     let mut analysis = StatementAnalysis {
         kind,
         fingerprint,

@@ -7,9 +7,10 @@ mod resplit;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::analysis::statement::{StatementAnalysis, analyze_checked, analyze_statement};
-use crate::sql::grammar::{self, SyntaxError};
+use crate::sql::grammar;
 use crate::sql::split::{StatementSpan, split};
 use crate::text::edit::{TextChange, apply_change};
 use crate::text::{LineIndex, PositionEncoding};
@@ -155,41 +156,75 @@ impl Document {
     }
 }
 
-/// Analyses every span; PostgreSQL's grammar sees all statements in as few
-/// calls as possible (it runs under a process-wide lock), the rest of the
-/// work is split across threads for large files.
+/// Analyses every span. PostgreSQL's grammar runs under a process-wide lock,
+/// so for large files it checks all statements on a thread of its own while
+/// the rest of the analysis (which assumes no syntax error) runs on every
+/// core; the few statements the grammar rejects are analysed again with
+/// their error.
 fn analyze_all(text: &str, spans: &[StatementSpan]) -> Vec<Arc<StatementAnalysis>> {
     const PARALLEL_THRESHOLD: usize = 256;
     let texts: Vec<&str> = spans.iter().map(|span| &text[span.range.clone()]).collect();
-    let errors = grammar::check_all(&texts);
-    let work: Vec<(&str, Option<SyntaxError>)> = texts.into_iter().zip(errors).collect();
-    let analyze = |chunk: &[(&str, Option<SyntaxError>)]| -> Vec<Arc<StatementAnalysis>> {
-        chunk
-            .iter()
-            .map(|(text, error)| Arc::new(analyze_checked(text, error.clone())))
-            .collect()
-    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if work.len() < PARALLEL_THRESHOLD || threads == 1 {
-        return analyze(&work);
-    }
-    let chunk_size = work.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = work
-            .chunks(chunk_size)
-            .map(|chunk| scope.spawn(move || analyze(chunk)))
+    if texts.len() < PARALLEL_THRESHOLD || threads == 1 {
+        let errors = grammar::check_all(&texts);
+        return texts
+            .iter()
+            .zip(errors)
+            .map(|(text, error)| Arc::new(analyze_checked(text, error)))
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| {
-                // A panic in analysis is a bug; re-raise it on this thread
-                // so the caller's panic boundary reports it.
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+    }
+    let (mut analyses, errors) = std::thread::scope(|scope| {
+        let grammar = scope.spawn(|| grammar::check_all(&texts));
+        let analyses = analyze_parallel(&texts, threads);
+        (analyses, join(grammar))
+    });
+    for (index, error) in errors.into_iter().enumerate() {
+        if error.is_some() {
+            analyses[index] = Arc::new(analyze_checked(texts[index], error));
+        }
+    }
+    analyses
+}
+
+/// `analyze_checked(text, None)` for every text on `threads` threads, which
+/// take small chunks in turn so that none idles while another has work.
+fn analyze_parallel(texts: &[&str], threads: usize) -> Vec<Arc<StatementAnalysis>> {
+    const CHUNK: usize = 64;
+    let next_chunk = AtomicUsize::new(0);
+    let chunks = texts.len().div_ceil(CHUNK);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
+            if chunk >= chunks {
+                return done;
+            }
+            let start = chunk * CHUNK;
+            let analysed: Vec<Arc<StatementAnalysis>> = texts
+                [start..(start + CHUNK).min(texts.len())]
+                .iter()
+                .map(|text| Arc::new(analyze_checked(text, None)))
+                .collect();
+            done.push((chunk, analysed));
+        }
+    };
+    let mut chunks_done: Vec<(usize, Vec<Arc<StatementAnalysis>>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
+        workers.into_iter().flat_map(join).collect()
+    });
+    chunks_done.sort_unstable_by_key(|(chunk, _)| *chunk);
+    chunks_done
+        .into_iter()
+        .flat_map(|(_, analysed)| analysed)
+        .collect()
+}
+
+/// A worker's result. A panic in analysis is a bug; it is re-raised on this
+/// thread so the caller's panic boundary reports it.
+fn join<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    worker
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 #[cfg(test)]

@@ -41,6 +41,35 @@ const SAMPLE: &str = "SELECT * FROM users WHERE id = 1;\n\
     UPDATE orders SET paid = true WHERE id = $1;\n";
 
 #[test]
+fn a_large_file_is_analysed_as_each_statement_alone() {
+    // Enough statements for the threaded path, with syntax errors and rule
+    // findings spread over it.
+    let text: String = (0..1200)
+        .map(|i| match i % 7 {
+            0 => format!("SELEC {i};\n"),
+            1 => format!("SELECT * FROM t{i} WHERE a = NULL;\n"),
+            2 => format!("DELETE FROM t{i};\n"),
+            _ => format!("SELECT a, b FROM t{i} WHERE id = {i};\n"),
+        })
+        .collect();
+    let document = Document::new(text.clone(), 1);
+    assert_eq!(document.statements().len(), 1200);
+    for statement in document.statements() {
+        let alone = analyze_statement(document.statement_text(statement));
+        assert_eq!(statement.analysis.findings, alone.findings);
+        assert_eq!(statement.analysis.syntax_error, alone.syntax_error);
+        assert_eq!(statement.analysis.fingerprint, alone.fingerprint);
+        assert_eq!(statement.analysis.facts, alone.facts);
+    }
+    let errors = document
+        .statements()
+        .iter()
+        .filter(|s| s.analysis.syntax_error.is_some())
+        .count();
+    assert_eq!(errors, 1200_usize.div_ceil(7));
+}
+
+#[test]
 fn an_edit_reanalyses_only_the_touched_statement() {
     let mut document = Document::new(SAMPLE.to_string(), 1);
     let before: Vec<_> = document

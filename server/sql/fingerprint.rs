@@ -301,14 +301,17 @@ fn significant_tokens(text: &str) -> Vec<Token> {
 }
 
 fn atoms(text: &str) -> Vec<Atom<'_>> {
-    let tokens = significant_tokens(text);
+    atoms_of_tokens(text, &significant_tokens(text))
+}
+
+fn atoms_of_tokens<'a>(text: &'a str, tokens: &[Token]) -> Vec<Atom<'a>> {
     Normalizer {
         text,
         atoms: Vec::with_capacity(tokens.len()),
         previous: None,
         in_position_list: false,
     }
-    .run(&tokens)
+    .run(tokens)
 }
 
 /// 64-bit FNV-1a: tiny, and stable forever (unlike std's hasher).
@@ -327,8 +330,14 @@ impl Fnv1a {
 
 /// The fingerprint of one statement's text (without its trailing `;`).
 pub fn fingerprint(statement: &str) -> Fingerprint {
+    fingerprint_tokens(statement, &significant_tokens(statement))
+}
+
+/// [`fingerprint`] from the statement's tokens without trivia (comments and
+/// whitespace), for callers that have lexed it already.
+pub fn fingerprint_tokens(statement: &str, tokens: &[Token]) -> Fingerprint {
     let mut hash = Fnv1a::new();
-    for atom in atoms(statement) {
+    for atom in atoms_of_tokens(statement, tokens) {
         match atom {
             Atom::Param => hash.byte(1),
             Atom::ParamList => hash.byte(2),

@@ -2,7 +2,7 @@
 //!
 //! Each rule lives in its own module and is listed once in [`RULES`]; its
 //! `code` is the stable name users configure and CI output reports.
-//! `docs/rules.md` describes each one with examples.
+//! README.md (section Rules) describes each one with examples.
 //!
 //! Rules that need sqlparser's AST do nothing when it is missing (sqlparser
 //! rejects some valid PostgreSQL); syntax errors are not theirs to report.

@@ -323,6 +323,18 @@ fn neovim_plugin_shows_diagnostics_and_hover_and_runs_commands() {
         report()
     );
 
+    // A code lens's `optischema.explain` reaches the server through the
+    // plugin's handler (which shows the answer instead of dropping it).
+    assert_eq!(
+        result["lens_command"],
+        json!({
+            "command": "optischema.explain",
+            "arguments": [{"uri": uri, "position": {"line": 0, "character": 0}}],
+        }),
+        "{}",
+        report()
+    );
+
     // :OptiSchemaRestart replaces the client, which publishes again.
     assert_ne!(
         result["restarted_client"]["id"],

@@ -197,6 +197,19 @@ fn workload_numbers_reach_hover_lens_and_diagnostics() {
             .any(|t| t.contains("ms avg") && t.contains("% of DB time")),
         "{titles:?}"
     );
+    // Clicking a lens explains its statement.
+    for lens in lenses.as_array().unwrap() {
+        assert_eq!(lens["command"]["command"], "optischema.explain", "{lens}");
+        assert_eq!(
+            lens["command"]["arguments"][0]["uri"],
+            uri.as_str(),
+            "{lens}"
+        );
+        assert_eq!(
+            lens["command"]["arguments"][0]["position"], lens["range"]["start"],
+            "{lens}"
+        );
+    }
     assert!(client.shutdown_and_exit().success());
 }
 

@@ -84,8 +84,9 @@ fn request_for(state: &ServerState, document: &Document, statement: &Statement) 
     }
 }
 
-fn statement_argument(uri: &Uri, position: Position) -> Value {
-    json!([{ "uri": uri, "position": position }])
+/// The argument of the statement commands: the statement at `position`.
+pub fn statement_argument(uri: &Uri, position: Position) -> Value {
+    json!({ "uri": uri, "position": position })
 }
 
 /// Code actions for the statement at `range_start`: what is validated, and
@@ -127,13 +128,13 @@ pub fn code_actions(
         actions.push(CodeActionOrCommand::Command(Command {
             title: format!("OptiSchema: {verb} this statement (plan, indexes, rewrites)"),
             command: ANALYZE.into(),
-            arguments: Some(vec![statement_argument(uri, start)[0].clone()]),
+            arguments: Some(vec![statement_argument(uri, start)]),
         }));
     }
     actions.push(CodeActionOrCommand::Command(Command {
         title: "OptiSchema: Explain plan".into(),
         command: EXPLAIN.into(),
-        arguments: Some(vec![statement_argument(uri, start)[0].clone()]),
+        arguments: Some(vec![statement_argument(uri, start)]),
     }));
     actions
 }

@@ -254,14 +254,19 @@ impl LanguageServer for Backend {
         let snapshot = self.state.snapshot();
         let lenses = lenses(&document, &snapshot)
             .into_iter()
-            .map(|lens| CodeLens {
-                range: convert::range(&document, lens.range, encoding),
-                command: Some(Command {
-                    title: lens.title,
-                    command: String::new(),
-                    arguments: None,
-                }),
-                data: None,
+            .map(|lens| {
+                let range = convert::range(&document, lens.range, encoding);
+                // Clicking the numbers shows the plan behind them.
+                let argument = advice::statement_argument(&params.text_document.uri, range.start);
+                CodeLens {
+                    range,
+                    command: Some(Command {
+                        title: lens.title,
+                        command: commands::EXPLAIN.into(),
+                        arguments: Some(vec![argument]),
+                    }),
+                    data: None,
+                }
             })
             .collect();
         Ok(Some(lenses))

@@ -183,6 +183,21 @@ local function main()
     return out.execute_command_response
   end)
 
+  -- A code lens's command goes through the plugin's handler to the server.
+  local explain_command = out.execute_command
+  out.execute_command_response = nil
+  local lens_command = {
+    title = 'lens',
+    command = 'optischema.explain',
+    arguments = { { uri = out.uri, position = { line = 0, character = 0 } } },
+  }
+  vim.lsp.commands['optischema.explain'](lens_command, { bufnr = bufnr, client_id = client.id })
+  wait_for('the answer to the lens command', function()
+    return out.execute_command_response
+  end)
+  out.lens_command = out.execute_command
+  out.execute_command = explain_command
+
   vim.cmd('OptiSchemaRestart')
   local restarted = wait_for('a new client after :OptiSchemaRestart', function()
     local current = optischema.clients(bufnr)[1]

@@ -151,18 +151,7 @@ class ServerController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`OptiSchema: ${message}`);
       return;
     }
-    const rendered = renderCommandResult(result);
-    if (rendered !== undefined) {
-      const document = await vscode.workspace.openTextDocument({
-        language: rendered.language,
-        content: rendered.content,
-      });
-      await vscode.window.showTextDocument(document, {
-        viewColumn: vscode.ViewColumn.Beside,
-        preserveFocus: true,
-        preview: true,
-      });
-    }
+    await showCommandResult(result);
   }
 
   private enqueue(action: () => Promise<void>): Promise<void> {
@@ -213,6 +202,15 @@ class ServerController implements vscode.Disposable {
       // the middleware below replaces the raw section with the server's shape.
       synchronize: { configurationSection: SECTION },
       middleware: {
+        // A code lens runs `optischema.explain` through the client's own
+        // handler, which would drop the plan it answers with: show it.
+        executeCommand: async (command, args, next) => {
+          const result: unknown = await next(command, args);
+          if (command === SERVER_COMMANDS.explain) {
+            await showCommandResult(result);
+          }
+          return result;
+        },
         workspace: {
           configuration: async (params, token, next) => {
             const answers = await next(params, token);
@@ -295,4 +293,21 @@ function stringRecord(value: unknown): Record<string, string> {
     }
   }
   return result;
+}
+
+/** Opens a server command's Markdown or JSON answer beside the editor. */
+async function showCommandResult(result: unknown): Promise<void> {
+  const rendered = renderCommandResult(result);
+  if (rendered === undefined) {
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument({
+    language: rendered.language,
+    content: rendered.content,
+  });
+  await vscode.window.showTextDocument(document, {
+    viewColumn: vscode.ViewColumn.Beside,
+    preserveFocus: true,
+    preview: true,
+  });
 }

@@ -243,6 +243,8 @@ function M.setup(opts)
   options = merged
   reported_missing = {}
 
+  vim.lsp.commands[M.commands.explain] = M.run_lens_command
+
   local group = vim.api.nvim_create_augroup('optischema', { clear = true })
   vim.api.nvim_create_autocmd('FileType', {
     group = group,
@@ -311,13 +313,29 @@ function M.statement_command(command)
     command = command,
     arguments = { { uri = params.textDocument.uri, position = params.position } },
   }
+  M.execute(client, bufnr, request)
+end
+
+--- Sends `workspace/executeCommand` and shows its answer (or its error).
+function M.execute(client, bufnr, request)
   client_call(client, 'request', 'workspace/executeCommand', request, function(err, result)
     if err then
-      notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      notify(request.command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
       return
     end
-    M.show_command_result(command, result)
+    M.show_command_result(request.command, result)
   end, bufnr)
+end
+
+--- A code lens (`vim.lsp.codelens.run()`) runs `optischema.explain` through
+--- this handler; the default one would drop the plan the server answers with.
+function M.run_lens_command(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  if not client then
+    notify('the OptiSchema language server of this lens has stopped', vim.log.levels.ERROR)
+    return
+  end
+  M.execute(client, ctx.bufnr, { command = command.command, arguments = command.arguments })
 end
 
 function M.explain()

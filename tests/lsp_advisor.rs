@@ -7,6 +7,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::commands::{code_actions, explain, statement_command, titles};
 use support::workload::run_with_params;
 use support::{LspClient, PgCluster, temp_workspace};
 
@@ -89,17 +90,8 @@ fn start(setup: &Setup, root: &support::TempWorkspace, sandbox: bool) -> LspClie
     client
 }
 
-fn position(line: u32) -> Value {
-    json!({"line": line, "character": 0})
-}
-
 fn analyze(client: &mut LspClient, uri: &str, line: u32) {
-    let answer = client
-        .request(
-            "workspace/executeCommand",
-            json!({"command": "optischema.analyze", "arguments": [{"uri": uri, "position": position(line)}]}),
-        )
-        .expect("analyze answers at once");
+    let answer = statement_command(client, "optischema.analyze", uri, line);
     assert!(
         answer.is_null() || answer["markdown"].is_string(),
         "{answer}"
@@ -119,29 +111,6 @@ fn wait_analysis_done(client: &mut LspClient) -> String {
         Duration::from_secs(120),
     );
     message["message"].as_str().unwrap_or_default().to_string()
-}
-
-fn code_actions(client: &mut LspClient, uri: &str, line: u32) -> Vec<Value> {
-    client
-        .request(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": {"uri": uri},
-                "range": {"start": position(line), "end": position(line)},
-                "context": {"diagnostics": []}
-            }),
-        )
-        .expect("code actions")
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn titles(actions: &[Value]) -> Vec<String> {
-    actions
-        .iter()
-        .filter_map(|a| a["title"].as_str().map(str::to_string))
-        .collect()
 }
 
 #[test]
@@ -234,13 +203,7 @@ fn planted_index_is_offered_with_measured_gain_and_nothing_else_is() {
         !rewrite_titles.iter().any(|t| t.starts_with("Rewrite")),
         "{rewrite_titles:?}"
     );
-    let explain = client
-        .request(
-            "workspace/executeCommand",
-            json!({"command": "optischema.explain", "arguments": [{"uri": uri, "position": position(4)}]}),
-        )
-        .unwrap();
-    let markdown = explain["markdown"].as_str().unwrap_or_default();
+    let markdown = explain(&mut client, &uri, 4);
     assert!(
         markdown.contains("different rows") || markdown.contains("not offered"),
         "{markdown}"
@@ -320,29 +283,13 @@ fn without_a_sandbox_indexes_are_planner_estimates_and_rewrites_are_not_offered(
         .iter()
         .filter(|t| t.starts_with("Add index"))
         .collect();
-    let details = client
-        .request(
-            "workspace/executeCommand",
-            json!({"command": "optischema.explain", "arguments": [{"uri": uri, "position": position(1)}]}),
-        )
-        .unwrap();
-    assert_eq!(
-        index.len(),
-        1,
-        "{titles:?}\n{}",
-        details["markdown"].as_str().unwrap_or_default()
-    );
+    let details = explain(&mut client, &uri, 1);
+    assert_eq!(index.len(), 1, "{titles:?}\n{}", details);
     assert!(index[0].contains("planner estimate: cost "), "{}", index[0]);
 
     analyze(&mut client, &uri, 4);
     wait_analysis_done(&mut client);
-    let explain = client
-        .request(
-            "workspace/executeCommand",
-            json!({"command": "optischema.explain", "arguments": [{"uri": uri, "position": position(4)}]}),
-        )
-        .unwrap();
-    let markdown = explain["markdown"].as_str().unwrap_or_default();
+    let markdown = explain(&mut client, &uri, 4);
     assert!(
         markdown.contains("sandbox.url"),
         "rewrites need the sandbox: {markdown}"

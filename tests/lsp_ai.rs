@@ -15,6 +15,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::commands::{code_actions, explain, statement_command, titles};
 use support::llm::{Reply, ScriptedLlm};
 use support::workload::run_with_params;
 use support::{LspClient, PgCluster, TempWorkspace, temp_workspace};
@@ -174,10 +175,6 @@ fn line_of(text: &str, statement: &str) -> u32 {
         .unwrap_or_else(|| panic!("{statement} is not in the file")) as u32
 }
 
-fn position(line: u32) -> Value {
-    json!({"line": line, "character": 0})
-}
-
 /// The model's answer as the prompt asks for it.
 fn answer(explanation: &str, indexes: &[&str], rewrite: Option<&str>) -> Reply {
     Reply::completion(
@@ -188,12 +185,7 @@ fn answer(explanation: &str, indexes: &[&str], rewrite: Option<&str>) -> Reply {
 /// Runs `optischema.analyze` on the statement at `line` and waits for its
 /// summary message; returns the summary.
 fn analyze(client: &mut LspClient, uri: &str, line: u32) -> String {
-    let answer = client
-        .request(
-            "workspace/executeCommand",
-            json!({"command": "optischema.analyze", "arguments": [{"uri": uri, "position": position(line)}]}),
-        )
-        .expect("analyze answers at once");
+    let answer = statement_command(client, "optischema.analyze", uri, line);
     assert!(answer.is_null(), "no analysis is running yet: {answer}");
     let message = client.wait_notification(
         "window/showMessage",
@@ -206,40 +198,6 @@ fn analyze(client: &mut LspClient, uri: &str, line: u32) -> String {
         Duration::from_secs(120),
     );
     message["message"].as_str().unwrap_or_default().to_string()
-}
-
-fn code_actions(client: &mut LspClient, uri: &str, line: u32) -> Vec<Value> {
-    client
-        .request(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": {"uri": uri},
-                "range": {"start": position(line), "end": position(line)},
-                "context": {"diagnostics": []}
-            }),
-        )
-        .expect("code actions")
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn titles(actions: &[Value]) -> Vec<String> {
-    actions
-        .iter()
-        .filter_map(|a| a["title"].as_str().map(str::to_string))
-        .collect()
-}
-
-/// The `optischema.explain` Markdown, with its "Not offered" notes.
-fn explain(client: &mut LspClient, uri: &str, line: u32) -> String {
-    let answer = client
-        .request(
-            "workspace/executeCommand",
-            json!({"command": "optischema.explain", "arguments": [{"uri": uri, "position": position(line)}]}),
-        )
-        .expect("explain");
-    answer["markdown"].as_str().unwrap_or_default().to_string()
 }
 
 /// `window/showMessage` texts received so far.

@@ -577,6 +577,16 @@ fn ai_failures_are_told_once_in_words_and_rule_based_results_still_come() {
         assert_eq!(told.len(), 1, "analysis {attempt}: {told:?}");
     }
 
+    // Analysing again asks the model again; now it answers, and the failure
+    // is gone from the notes.
+    let before = llm.requests().len();
+    llm.push(answer("Fine as it is.", &[], None));
+    let line = line_of(&text, failing);
+    analyze(&mut client, &uri, line);
+    assert_eq!(llm.requests().len(), before + 1, "the model is asked again");
+    let notes = explain(&mut client, &uri, line);
+    assert!(!notes.contains("HTTP 500"), "{notes}");
+
     // A hang past the 2 s timeout: told, and the rule-based index still offered.
     llm.push(
         answer("Too late.", &["CREATE INDEX ON orders (customer_id)"], None)

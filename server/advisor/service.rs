@@ -169,16 +169,16 @@ impl Advisor {
         Ok(ids)
     }
 
-    /// Analyses a statement (or returns the cached analysis).
+    /// Analyses a statement afresh (the user asked: the data, the sandbox or
+    /// the model may have changed since, and a failed model is asked again)
+    /// and keeps the result for code actions and "Explain plan"; the
+    /// previous result stays offered until this one is done.
     pub async fn analyze(
         &self,
         request: &AnalyzeRequest,
         progress: &ProgressSender,
         cancel: &watch::Receiver<bool>,
     ) -> Arc<Analysis> {
-        if let Some(done) = self.cached(request.fingerprint, &request.snapshot) {
-            return done;
-        }
         let analysis = Arc::new(self.run(request, progress, cancel).await);
         if !*cancel.borrow() {
             let key = (

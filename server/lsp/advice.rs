@@ -304,25 +304,21 @@ pub fn start_analysis(
             wait_for_catalog(&state).await;
         }
         let request = request_for(&state, &document, &statement);
-        // A cached analysis was told about already.
-        let fresh = advisor.cached(fingerprint, &request.snapshot).is_none();
         let analysis = run_with_progress(&state, &advisor, &request, token, cancel).await;
         state.running_analyses.remove(&fingerprint);
         state.set_advice(fingerprint, advice_findings(&analysis));
         publish::publish_current(&state, uri).await;
         // An LLM failure is told once, in words, when it first happens
         // (until a request succeeds again); the notes keep it for "Explain plan".
-        if fresh {
-            for note in analysis
-                .notes
-                .iter()
-                .filter(|note| note.starts_with(AI_FAILURE_TOLD))
-            {
-                state
-                    .client
-                    .show_message(MessageType::WARNING, format!("OptiSchema: {note}"))
-                    .await;
-            }
+        for note in analysis
+            .notes
+            .iter()
+            .filter(|note| note.starts_with(AI_FAILURE_TOLD))
+        {
+            state
+                .client
+                .show_message(MessageType::WARNING, format!("OptiSchema: {note}"))
+                .await;
         }
         state
             .client

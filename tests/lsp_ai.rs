@@ -292,7 +292,7 @@ fn ai_suggestions_pass_the_same_gate_and_sandbox_as_rule_based_ones() {
     );
     let action = ai_index[0];
     let title = action["title"].as_str().unwrap();
-    assert!(title.contains("lower(note)"), "{title}");
+    assert!(title.contains("on orders (lower(note)) — "), "{title}");
     assert!(
         title.contains("— sandbox: "),
         "validated in the sandbox: {title}"

@@ -58,16 +58,36 @@ pub fn title(action: &ValidatedAction) -> String {
                 .as_ref()
                 .map(|text| format!(" · {text}"))
                 .unwrap_or_default();
+            let keys: Vec<&str> = candidate.columns.iter().map(|key| shown_key(key)).collect();
             format!(
                 "{prefix}Add index on {} ({}) — {proof}{savings}",
                 candidate.table,
-                candidate.columns.join(", ")
+                keys.join(", ")
             )
         }
         ActionKind::Rewrite { candidate } => {
             format!("{prefix}Rewrite: {} — {proof}", candidate.summary)
         }
     }
+}
+
+/// An index key as a title shows it: an expression without the parentheses
+/// `CREATE INDEX` needs around it (`(lower(note))` → `lower(note)`).
+fn shown_key(key: &str) -> &str {
+    let Some(inner) = key.strip_prefix('(').and_then(|k| k.strip_suffix(')')) else {
+        return key;
+    };
+    // Only when those two parentheses enclose the whole key: not `(a) + (b)`.
+    let mut depth = 0usize;
+    for character in inner.chars() {
+        match character {
+            '(' => depth += 1,
+            ')' if depth == 0 => return key,
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    inner
 }
 
 #[cfg(test)]
@@ -108,5 +128,14 @@ mod tests {
             index_used: true,
         };
         assert_eq!(evidence(&estimate), "planner estimate: cost 18,234 → 12");
+    }
+
+    #[test]
+    fn expression_keys_lose_only_their_enclosing_parentheses() {
+        assert_eq!(shown_key("(lower(note))"), "lower(note)");
+        assert_eq!(shown_key("customer_id"), "customer_id");
+        assert_eq!(shown_key("(a) + (b)"), "(a) + (b)");
+        assert_eq!(shown_key("((a + b))"), "(a + b)");
+        assert_eq!(shown_key("("), "(");
     }
 }

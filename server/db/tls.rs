@@ -30,7 +30,7 @@ use rustls::{ClientConfig, RootCertStore};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::db::conninfo::{ConnSpec, RootCert, SslMode};
-use verifiers::{ChainOnly, EncryptionOnly};
+use verifiers::PartialVerifier;
 
 /// TLS settings ready for tokio-postgres.
 #[derive(Clone)]
@@ -114,12 +114,18 @@ pub fn client_config(spec: &ConnSpec) -> Result<ClientConfig, TlsError> {
     let mut config = match verification(spec) {
         Verification::Nothing => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(EncryptionOnly { algorithms })),
+            .with_custom_certificate_verifier(Arc::new(PartialVerifier {
+                roots: None,
+                algorithms,
+            })),
         Verification::Chain => {
             let roots = root_store(spec.sslrootcert.as_ref())?;
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainOnly { roots, algorithms }))
+                .with_custom_certificate_verifier(Arc::new(PartialVerifier {
+                    roots: Some(roots),
+                    algorithms,
+                }))
         }
         Verification::ChainAndHostName => {
             let roots = root_store(spec.sslrootcert.as_ref())?;

@@ -323,6 +323,9 @@ fn neovim_plugin_shows_diagnostics_and_hover_and_runs_commands() {
         report()
     );
 
+    // Code lenses are refreshed on the plugin's events.
+    assert_eq!(result["codelens_refreshed"], true, "{}", report());
+
     // A code lens's `optischema.explain` reaches the server through the
     // plugin's handler (which shows the answer instead of dropping it).
     assert_eq!(

@@ -108,6 +108,8 @@ local function capture_execute_command(client)
     local count = select('#', ...)
     -- 0.11+ calls client:request(...), older versions client.request(...).
     local first = args[1] == client and 2 or 1
+    out.requested = out.requested or {}
+    out.requested[args[first]] = true
     if args[first] == 'workspace/executeCommand' then
       out.execute_command = args[first + 1]
       local handler = args[first + 2]
@@ -182,6 +184,13 @@ local function main()
   wait_for('the answer to workspace/executeCommand', function()
     return out.execute_command_response
   end)
+
+  -- Code lenses are asked for again when insert mode ends.
+  vim.api.nvim_exec_autocmds('InsertLeave', { buffer = bufnr })
+  wait_for('a textDocument/codeLens request after InsertLeave', function()
+    return out.requested['textDocument/codeLens']
+  end)
+  out.codelens_refreshed = true
 
   -- A code lens's command goes through the plugin's handler to the server.
   local explain_command = out.execute_command

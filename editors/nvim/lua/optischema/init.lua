@@ -35,6 +35,9 @@ M.defaults = {
   capabilities = nil,
   --- `function(client, bufnr)`, called when the client attaches to a buffer.
   on_attach = nil,
+  --- Show code lenses (each statement's live numbers above it), refreshed
+  --- when entering the buffer, when the cursor rests and after insert mode.
+  codelens = true,
 }
 
 --- The options `setup()` was called with, merged over the defaults.
@@ -117,6 +120,25 @@ function M.clients(bufnr)
   return found
 end
 
+--- Neovim shows code lenses only after `vim.lsp.codelens.refresh()`: ask
+--- for them now and again on the events after which they may have changed.
+function M.refresh_codelens_on_events(bufnr)
+  local function refresh()
+    -- Newer Neovim versions take the buffer; 0.7 refreshes the current one.
+    if not pcall(vim.lsp.codelens.refresh, { bufnr = bufnr }) then
+      pcall(vim.lsp.codelens.refresh)
+    end
+  end
+  local group = vim.api.nvim_create_augroup('optischema_codelens_' .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'CursorHold', 'InsertLeave' }, {
+    group = group,
+    buffer = bufnr,
+    desc = 'Refresh OptiSchema code lenses',
+    callback = refresh,
+  })
+  refresh()
+end
+
 --- The client configuration for one project root.
 function M.client_config(root_dir)
   assert(options, "call require('optischema').setup() first")
@@ -137,7 +159,14 @@ function M.client_config(root_dir)
     init_options = settings,
     settings = { [M.section] = settings },
     capabilities = capabilities,
-    on_attach = options.on_attach,
+    on_attach = function(client, bufnr)
+      if options.codelens then
+        M.refresh_codelens_on_events(bufnr)
+      end
+      if options.on_attach then
+        options.on_attach(client, bufnr)
+      end
+    end,
     on_exit = function(_, _, client_id)
       if clients_by_root[root_dir] == client_id then
         clients_by_root[root_dir] = nil
@@ -240,6 +269,7 @@ function M.setup(opts)
   check_type('root_markers', merged.root_markers, 'table')
   check_type('capabilities', merged.capabilities, 'table', true)
   check_type('on_attach', merged.on_attach, 'function', true)
+  check_type('codelens', merged.codelens, 'boolean')
   options = merged
   reported_missing = {}
 

@@ -7,9 +7,9 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::advisor::{MonitoredWithSandbox, workspace_edit_capabilities};
 use support::commands::{code_actions, explain, statement_command, titles};
-use support::workload::run_with_params;
-use support::{LspClient, PgCluster, temp_workspace};
+use support::{LspClient, temp_workspace};
 
 const SCHEMA: &str = "
 CREATE EXTENSION pg_stat_statements;
@@ -33,48 +33,16 @@ SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT o.customer_id FROM orders
 \n\
 SELECT id FROM flags WHERE enabled = true;\n";
 
-struct Setup {
-    cluster: PgCluster,
-    monitor_url: String,
-    sandbox_url: String,
-}
-
-fn setup() -> Setup {
-    let cluster = PgCluster::start();
-    cluster.create_database("app");
-    cluster.psql("app", SCHEMA);
-    // The sandbox: a copy of the schema and data.
-    cluster.psql("postgres", "CREATE DATABASE sandbox TEMPLATE app;");
-    cluster.psql(
-        "app",
-        "CREATE ROLE monitor LOGIN;
-         GRANT pg_read_all_stats TO monitor;
-         GRANT SELECT ON ALL TABLES IN SCHEMA public TO monitor;
-         SELECT pg_stat_statements_reset();",
-    );
+fn setup() -> MonitoredWithSandbox {
     let params: Vec<Vec<i64>> = (1..=30).map(|id| vec![id * 7]).collect();
-    run_with_params(
-        &cluster.url_for("app", "postgres"),
+    MonitoredWithSandbox::start(
+        SCHEMA,
         "SELECT id, total FROM orders WHERE customer_id = $1",
         &params,
-    );
-    Setup {
-        monitor_url: cluster.url_for("app", "monitor"),
-        sandbox_url: cluster.url_for("sandbox", "postgres"),
-        cluster,
-    }
+    )
 }
 
-fn capabilities() -> Value {
-    let mut capabilities = support::lsp::default_capabilities();
-    capabilities["workspace"]["workspaceEdit"] = json!({
-        "documentChanges": true,
-        "resourceOperations": ["create"]
-    });
-    capabilities
-}
-
-fn start(setup: &Setup, root: &support::TempWorkspace, sandbox: bool) -> LspClient {
+fn start(setup: &MonitoredWithSandbox, root: &support::TempWorkspace, sandbox: bool) -> LspClient {
     let mut client = LspClient::builder()
         .args(&["lsp"])
         .root_uri(&root.uri)
@@ -86,7 +54,7 @@ fn start(setup: &Setup, root: &support::TempWorkspace, sandbox: bool) -> LspClie
     if sandbox {
         options["sandbox"] = json!({"url": setup.sandbox_url});
     }
-    client.initialize(options, Some(capabilities()));
+    client.initialize(options, Some(workspace_edit_capabilities()));
     client
 }
 

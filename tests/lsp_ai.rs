@@ -15,9 +15,9 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::advisor::{MonitoredWithSandbox, workspace_edit_capabilities};
 use support::commands::{code_actions, explain, statement_command, titles};
 use support::llm::{Reply, ScriptedLlm};
-use support::workload::run_with_params;
 use support::{LspClient, PgCluster, TempWorkspace, temp_workspace};
 
 /// The key the server reads from `OPTISCHEMA_TEST_KEY`; it must appear in
@@ -78,38 +78,11 @@ const SNEAKY_SLEEP: &str =
 
 const INDEX_EXPLANATION: &str = "Every row's note is lowercased to compare it; an expression index on lower(note) finds the matching rows directly.";
 
-struct Databases {
-    cluster: PgCluster,
-    monitor_url: String,
-    sandbox_url: String,
-}
-
-/// The monitored database `app` (read by the `monitor` role) and the
-/// sandbox `sandbox`, a copy of it.
-fn databases() -> Databases {
-    let cluster = PgCluster::start();
-    cluster.create_database("app");
-    cluster.psql("app", SCHEMA);
-    cluster.psql("postgres", "CREATE DATABASE sandbox TEMPLATE app;");
-    cluster.psql(
-        "app",
-        "CREATE ROLE monitor LOGIN;
-         GRANT pg_read_all_stats TO monitor;
-         GRANT SELECT ON ALL TABLES IN SCHEMA public TO monitor;
-         SELECT pg_stat_statements_reset();",
-    );
-    // Live numbers for one statement, as an application would run it.
+/// The monitored database and the sandbox, with live numbers for one
+/// statement as an application would run it.
+fn databases() -> MonitoredWithSandbox {
     let customers: Vec<Vec<i64>> = (1..=20).map(|id| vec![id * 13]).collect();
-    run_with_params(
-        &cluster.url_for("app", "postgres"),
-        HOSTILE_ORDERS,
-        &customers,
-    );
-    Databases {
-        monitor_url: cluster.url_for("app", "monitor"),
-        sandbox_url: cluster.url_for("sandbox", "postgres"),
-        cluster,
-    }
+    MonitoredWithSandbox::start(SCHEMA, HOSTILE_ORDERS, &customers)
 }
 
 /// A runtime whose worker threads serve the scripted endpoint while the
@@ -122,16 +95,11 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-fn capabilities() -> Value {
-    let mut capabilities = support::lsp::default_capabilities();
-    capabilities["workspace"]["workspaceEdit"] = json!({
-        "documentChanges": true,
-        "resourceOperations": ["create"]
-    });
-    capabilities
-}
-
-fn start_server(databases: &Databases, root: &TempWorkspace, llm: &ScriptedLlm) -> LspClient {
+fn start_server(
+    databases: &MonitoredWithSandbox,
+    root: &TempWorkspace,
+    llm: &ScriptedLlm,
+) -> LspClient {
     let mut client = LspClient::builder()
         .args(&["lsp"])
         .root_uri(&root.uri)
@@ -152,7 +120,7 @@ fn start_server(databases: &Databases, root: &TempWorkspace, llm: &ScriptedLlm) 
                 "maxRequestsPerMinute": 100
             }
         }),
-        Some(capabilities()),
+        Some(workspace_edit_capabilities()),
     );
     client
 }

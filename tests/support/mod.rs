@@ -8,6 +8,7 @@
 // Each test binary compiles this module and uses only part of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod advisor;
 pub mod commands;
 pub mod llm;
 pub mod lsp;

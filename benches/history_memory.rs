@@ -18,12 +18,16 @@
 
 #[path = "support/measure.rs"]
 mod measure;
+#[path = "support/rng.rs"]
+#[allow(dead_code)]
+mod rng;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use measure::{mib, resident_memory, show};
+use rng::Rng;
 
 use optischema::sql::fingerprint::Fingerprint;
 use optischema::stats::history::{History, IntervalSample};
@@ -34,25 +38,6 @@ const INTERVAL: i64 = 10;
 const DAY: i64 = 86_400;
 /// A round start, so the tier boundaries are easy to read in a debugger.
 const START: i64 = 1_700_000_000 - 1_700_000_000 % (7 * DAY);
-
-/// xorshift64*: cheap enough that generating 600 million samples does not
-/// dominate the fill.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Roughly log-uniform in [low, high].
-    fn log_uniform(&mut self, low: f64, high: f64) -> f64 {
-        let unit = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        low * (high / low).powf(unit)
-    }
-}
 
 /// One statement's typical numbers per call.
 struct Profile {
@@ -87,7 +72,7 @@ fn poll_samples(
 ) {
     samples.clear();
     for (fingerprint, profile) in profiles {
-        let random = rng.next();
+        let random = rng.next_u64();
         let jitter = 0.5 + (random & 0xff) as f64 / 255.0;
         let calls = ((profile.calls as f64 * jitter) as u64).max(1);
         samples.push((
@@ -149,7 +134,7 @@ fn main() {
     let statements = env_number("HISTORY_BENCH_STATEMENTS", 5000);
     let days = env_number("HISTORY_BENCH_DAYS", 14) as i64;
     let (rss_before, _) = resident_memory();
-    let mut rng = Rng(0x0b7f_5c3e_a11d_2024);
+    let mut rng = Rng::new(0x0b7f_5c3e_a11d_2024);
     let mut bench = Bench {
         history: History::new(),
         profiles: profiles(statements, &mut rng),

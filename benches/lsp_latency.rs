@@ -80,17 +80,7 @@ fn main() {
         );
         let document_new = time_document_new(&file.text);
         let row = measure_server(&file, document_new);
-        eprintln!(
-            "  Document::new {:.1} ms, didOpen→diagnostics {:.1} ms ({} diagnostics), didChange→diagnostics {:.2}/{:.2} ms, hover {:.2}/{:.2} ms, peak RSS {:.1} MB",
-            ms(row.document_new),
-            ms(row.open_to_diagnostics),
-            row.diagnostics,
-            ms(row.change.median),
-            ms(row.change.p95),
-            ms(row.hover.median),
-            ms(row.hover.p95),
-            row.peak_rss_kb as f64 / 1024.0,
-        );
+        eprintln!("  {}", table_row(&row));
         rows.push(row);
     }
     let table = markdown(&rows);
@@ -245,6 +235,24 @@ fn memory_kb(pid: u32) -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
+/// One size's figures as a row of the Markdown table.
+fn table_row(row: &Row) -> String {
+    format!(
+        "| {} | {:.2} | {:.1} | {:.1} | {} | {:.2} / {:.2} | {:.2} / {:.2} | {:.1} | {:.1} |",
+        thousands(row.statements),
+        mb(row.bytes as u64),
+        ms(row.document_new),
+        ms(row.open_to_diagnostics),
+        row.diagnostics,
+        ms(row.change.median),
+        ms(row.change.p95),
+        ms(row.hover.median),
+        ms(row.hover.p95),
+        row.peak_rss_kb as f64 / 1024.0,
+        row.rss_kb as f64 / 1024.0,
+    )
+}
+
 fn markdown(rows: &[Row]) -> String {
     let mut out = String::new();
     out.push_str(
@@ -252,21 +260,8 @@ fn markdown(rows: &[Row]) -> String {
     );
     out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for row in rows {
-        let _ = writeln!(
-            out,
-            "| {} | {:.2} | {:.1} | {:.1} | {} | {:.2} / {:.2} | {:.2} / {:.2} | {:.1} | {:.1} |",
-            thousands(row.statements),
-            mb(row.bytes as u64),
-            ms(row.document_new),
-            ms(row.open_to_diagnostics),
-            row.diagnostics,
-            ms(row.change.median),
-            ms(row.change.p95),
-            ms(row.hover.median),
-            ms(row.hover.p95),
-            row.peak_rss_kb as f64 / 1024.0,
-            row.rss_kb as f64 / 1024.0,
-        );
+        out.push_str(&table_row(row));
+        out.push('\n');
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let _ = writeln!(

@@ -39,7 +39,9 @@ pub fn hover_with_advice(
     advice: &AdviceView,
 ) -> Option<HoverInfo> {
     let statement = document.statement_at(offset)?;
-    let facts = statement_facts(document, statement);
+    let facts = statement
+        .analysis
+        .facts_of(document.statement_text(statement));
     if let Some(info) = table_hover(document, statement, facts.as_ref(), offset, snapshot) {
         return Some(info);
     }
@@ -76,13 +78,6 @@ pub fn hover_with_advice(
         range: statement.span.range.clone(),
         markdown,
     })
-}
-
-/// Facts are kept for statements a rule looked at; others are parsed here.
-fn statement_facts(document: &Document, statement: &Statement) -> Option<QueryFacts> {
-    statement
-        .analysis
-        .facts_of(document.statement_text(statement))
 }
 
 fn age(snapshot: &Snapshot) -> String {

@@ -16,10 +16,8 @@ use crate::advisor::planning::PlanningSession;
 use crate::advisor::service::{Advisor, AdvisorConfig, AnalyzeRequest};
 use crate::advisor::titles::title;
 use crate::analysis::format::duration_ms;
-use crate::analysis::statement::StatementAnalysis;
 use crate::config::Thresholds;
 use crate::db::ConnSpec;
-use crate::sql::facts::QueryFacts;
 use crate::stats::snapshot::Snapshot;
 use crate::text::PositionEncoding;
 
@@ -111,7 +109,7 @@ pub async fn advise(
         let request = AnalyzeRequest {
             statement: text.clone(),
             fingerprint: candidate.statement.analysis.fingerprint,
-            facts: facts(&candidate.statement.analysis, &text),
+            facts: candidate.statement.analysis.facts_of(&text),
             snapshot: snapshot.clone(),
         };
         let analysis = advisor.analyze(&request, &progress_sender, &cancel).await;
@@ -137,13 +135,6 @@ pub async fn advise(
     drop(progress_sender);
     let _ = forward.await;
     first
-}
-
-/// Tables and columns for the index candidates. The analysis keeps them
-/// only for statements some rule looked at; others are parsed here, as the
-/// hover does.
-fn facts(analysis: &StatementAnalysis, text: &str) -> Option<QueryFacts> {
-    analysis.facts_of(text)
 }
 
 /// `examples/queries/orders.sql:4 · orders_for_customer`

@@ -6,7 +6,7 @@ use sqlparser::ast::{BinaryOperator, Expr, Select};
 use super::edits::Edit;
 use super::select::SelectTokens;
 use super::source::Source;
-use crate::sql::facts::expr::unparenthesized;
+use crate::sql::facts::expr::for_each_boolean_leaf;
 
 /// The operands of a tree of `AND`s and `OR`s (parentheses looked
 /// through), left to right. In a WHERE or ON, such a leaf may be swapped
@@ -16,20 +16,7 @@ use crate::sql::facts::expr::unparenthesized;
 /// looked into.
 pub(super) fn boolean_leaves(root: &Expr) -> Vec<&Expr> {
     let mut leaves = Vec::new();
-    let mut pending = vec![root];
-    while let Some(expr) = pending.pop() {
-        match unparenthesized(expr) {
-            Expr::BinaryOp {
-                left,
-                op: BinaryOperator::And | BinaryOperator::Or,
-                right,
-            } => {
-                pending.push(right);
-                pending.push(left);
-            }
-            leaf => leaves.push(leaf),
-        }
-    }
+    for_each_boolean_leaf(root, &mut Vec::new(), |leaf| leaves.push(leaf));
     leaves
 }
 

@@ -2,7 +2,9 @@
 
 use sqlparser::ast::{BinaryOperator, Expr, InTarget, JoinConstraint, Statement, TableWithJoins};
 
-use super::expr::{ColumnName, column_name, contains_column, string_literal, unparenthesized};
+use super::expr::{
+    ColumnName, column_name, contains_column, for_each_boolean_leaf, string_literal,
+};
 use super::walk::{
     Block, Clause, QueryPosition, Relation, Scopes, Visitor, fold, folds_to, join_constraint,
     walk_statement,
@@ -87,20 +89,7 @@ impl<'a> Collector<'a> {
     /// (OR through a bitmap OR), so every leaf counts. NOT hides them.
     fn predicate(&mut self, root: &'a Expr, scopes: &Scopes) {
         let mut pending = std::mem::take(&mut self.pending);
-        pending.push(root);
-        while let Some(expr) = pending.pop() {
-            match unparenthesized(expr) {
-                Expr::BinaryOp {
-                    left,
-                    op: BinaryOperator::And | BinaryOperator::Or,
-                    right,
-                } => {
-                    pending.push(right);
-                    pending.push(left);
-                }
-                leaf => self.condition(leaf, scopes),
-            }
-        }
+        for_each_boolean_leaf(root, &mut pending, |leaf| self.condition(leaf, scopes));
         self.pending = pending;
     }
 

@@ -31,6 +31,32 @@ pub fn unparenthesized(mut expr: &Expr) -> &Expr {
     expr
 }
 
+/// Calls `visit` on each operand of a tree of `AND`s and `OR`s (parentheses
+/// looked through), left to right. `pending` is scratch space, empty on
+/// return, so that a caller walking many conditions allocates once; the
+/// trees are walked without recursion (their depth is bounded only by the
+/// statement's length).
+pub fn for_each_boolean_leaf<'a>(
+    root: &'a Expr,
+    pending: &mut Vec<&'a Expr>,
+    mut visit: impl FnMut(&'a Expr),
+) {
+    pending.push(root);
+    while let Some(expr) = pending.pop() {
+        match unparenthesized(expr) {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And | BinaryOperator::Or,
+                right,
+            } => {
+                pending.push(right);
+                pending.push(left);
+            }
+            leaf => visit(leaf),
+        }
+    }
+}
+
 /// `expr` as a bare column reference (parentheses allowed), if it is one.
 pub fn column_ref(expr: &Expr) -> Option<ColumnRef> {
     column_name(expr).map(|name| ColumnRef {

@@ -5,6 +5,7 @@
 //!   whose `Display`/`Debug` never show the password.
 //! - [`pgpass`]: the password file (`~/.pgpass`, `PGPASSFILE`).
 //! - [`tls`]: `sslmode` over rustls.
+//! - [`error_text`]: words for tokio-postgres errors.
 //! - [`session`]: [`connect`], which opens a session configured for its
 //!   [`SessionPurpose`] (read-only monitoring, or the sandbox).
 //!
@@ -14,6 +15,7 @@
 mod connect_error;
 pub mod conninfo;
 pub mod env;
+pub mod error_text;
 pub mod pgpass;
 pub mod session;
 pub mod tls;

@@ -4,6 +4,7 @@
 use tokio_postgres::{Client, Config, NoTls};
 
 use super::error::DemoError;
+use crate::db::error_text;
 use crate::sql::split::split;
 
 /// The demo database's name.
@@ -32,7 +33,7 @@ pub async fn connect(config: &Config) -> Result<Client, DemoError> {
     let (client, connection) = config.connect(NoTls).await.map_err(|error| {
         DemoError::Database(format!(
             "cannot connect to the demo cluster: {}",
-            describe(&error)
+            error_text::message(&error)
         ))
     })?;
     tokio::spawn(connection);
@@ -43,7 +44,9 @@ pub async fn create_database(admin: &Client) -> Result<(), DemoError> {
     admin
         .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
         .await
-        .map_err(|error| DemoError::Database(format!("CREATE DATABASE: {}", describe(&error))))
+        .map_err(|error| {
+            DemoError::Database(format!("CREATE DATABASE: {}", error_text::message(&error)))
+        })
 }
 
 /// Installs pg_stat_statements, and HypoPG when the server has it; returns
@@ -55,7 +58,7 @@ pub async fn create_extensions(client: &Client) -> Result<Option<String>, DemoEr
         .map_err(|error| {
             DemoError::Database(format!(
                 "CREATE EXTENSION pg_stat_statements: {} (install the PostgreSQL contrib modules)",
-                describe(&error)
+                error_text::message(&error)
             ))
         })?;
     let available = client
@@ -64,7 +67,7 @@ pub async fn create_extensions(client: &Client) -> Result<Option<String>, DemoEr
             &[],
         )
         .await
-        .map_err(|error| DemoError::Database(describe(&error)))?;
+        .map_err(|error| DemoError::Database(error_text::message(&error)))?;
     let Some(row) = available else {
         return Ok(None);
     };
@@ -72,7 +75,10 @@ pub async fn create_extensions(client: &Client) -> Result<Option<String>, DemoEr
         .batch_execute("CREATE EXTENSION hypopg")
         .await
         .map_err(|error| {
-            DemoError::Database(format!("CREATE EXTENSION hypopg: {}", describe(&error)))
+            DemoError::Database(format!(
+                "CREATE EXTENSION hypopg: {}",
+                error_text::message(&error)
+            ))
         })?;
     Ok(row.try_get::<_, Option<String>>(0).ok().flatten())
 }
@@ -84,7 +90,10 @@ pub async fn run_script(client: &Client, text: &str, file: &str) -> Result<(), D
         let statement = &text[span.range.clone()];
         client.batch_execute(statement).await.map_err(|error| {
             let line = text[..span.range.start].lines().count() + 1;
-            DemoError::Database(format!("{file}, line {line}: {}", describe(&error)))
+            DemoError::Database(format!(
+                "{file}, line {line}: {}",
+                error_text::message(&error)
+            ))
         })?;
     }
     Ok(())
@@ -116,22 +125,6 @@ pub fn substitute(text: &str, variables: &[(&str, String)]) -> String {
     }
     out.push_str(rest);
     out
-}
-
-pub fn describe(error: &tokio_postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db_error) => db_error.message().to_owned(),
-        None => {
-            let mut text = error.to_string();
-            let mut cause = std::error::Error::source(error);
-            while let Some(inner) = cause {
-                text.push_str(": ");
-                text.push_str(&inner.to_string());
-                cause = inner.source();
-            }
-            text
-        }
-    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub use binaries::PG_BIN_ENV;
 pub use error::DemoError;
 pub use progress::Progress;
 
+use crate::db::error_text;
 use cluster::DemoCluster;
 use examples::Examples;
 use load::DataSize;
@@ -151,7 +152,7 @@ pub async fn run(
     client
         .batch_execute("SELECT pg_stat_statements_reset()")
         .await
-        .map_err(|error| DemoError::Database(load::describe(&error)))?;
+        .map_err(|error| DemoError::Database(error_text::message(&error)))?;
     drop(client);
 
     let spec = cluster.spec(load::DATABASE)?;

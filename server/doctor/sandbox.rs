@@ -7,8 +7,9 @@ use tokio_postgres::Client;
 use super::CHECK_TIMEOUT;
 use super::connection::{connect, timed_out};
 use super::report::{CheckLine, Report};
-use super::session::{SessionInfo, describe, failed};
+use super::session::{SessionInfo, failed};
 use super::sql;
+use crate::db::error_text;
 use crate::db::{ConnSpec, SessionPurpose};
 
 const CHECK: &str = "sandbox";
@@ -111,7 +112,7 @@ async fn probe_line(client: &Client) -> CheckLine {
         Ok(Err(error)) => {
             // A failed statement leaves the transaction open and aborted.
             let _ = client.batch_execute(sql::ROLLBACK).await;
-            let detail = describe(&error);
+            let detail = error_text::message(&error);
             let fix = if detail.contains("read-only") {
                 "the sandbox must be writable: use a primary (not a replica) and a role \
                  without default_transaction_read_only"

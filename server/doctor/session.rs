@@ -4,6 +4,7 @@
 use tokio_postgres::Client;
 
 use super::sql;
+use crate::db::error_text;
 use crate::stats::source::sql::SYSTEM_IDENTIFIER;
 
 /// From `queries/doctor/session.sql` and `queries/session/system_identifier.sql`.
@@ -69,19 +70,5 @@ impl SessionInfo {
 /// A failed statement, with the server's message (tokio-postgres' own
 /// `Display` only says "db error") or the error's causes.
 pub fn failed(file: &str, error: &tokio_postgres::Error) -> String {
-    format!("{file} failed: {}", describe(error))
-}
-
-pub fn describe(error: &tokio_postgres::Error) -> String {
-    if let Some(db_error) = error.as_db_error() {
-        return db_error.message().to_owned();
-    }
-    let mut text = error.to_string();
-    let mut cause = std::error::Error::source(error);
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    text
+    format!("{file} failed: {}", error_text::message(error))
 }

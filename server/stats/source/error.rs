@@ -1,7 +1,5 @@
 //! Why reading statistics failed, in words that name the fix.
 
-use std::error::Error as _;
-
 use tokio_postgres::error::SqlState;
 
 use super::sql::Sql;
@@ -126,14 +124,7 @@ pub(crate) fn describe(error: &tokio_postgres::Error) -> String {
         }
         return text;
     }
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    text
+    crate::db::error_text::with_causes(error)
 }
 
 #[cfg(test)]

@@ -23,9 +23,9 @@ pub struct Backend {
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Backend {
+    pub fn new(client: Client, output: super::output::Output) -> Backend {
         Backend {
-            state: Arc::new(ServerState::new(client)),
+            state: Arc::new(ServerState::new(client, output)),
         }
     }
 }
@@ -205,10 +205,7 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.state.documents.remove(&uri);
-        self.state
-            .client
-            .publish_diagnostics(uri, Vec::new(), None)
-            .await;
+        publish::send(&self.state, uri, Vec::new(), None).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

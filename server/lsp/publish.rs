@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use tower_lsp_server::ls_types::{Diagnostic, Uri};
+use tower_lsp_server::ls_types::notification::{Notification, PublishDiagnostics};
+use tower_lsp_server::ls_types::{Diagnostic, PublishDiagnosticsParams, Uri};
 
 use super::convert;
 use super::state::ServerState;
@@ -37,11 +38,26 @@ pub async fn publish_current(state: &ServerState, uri: Uri) {
         .document(&uri)
         .is_some_and(|current| current.version() == document.version());
     if still_current {
-        state
-            .client
-            .publish_diagnostics(uri, diagnostics, Some(document.version()))
-            .await;
+        send(state, uri, diagnostics, Some(document.version())).await;
     }
+}
+
+/// Sends `textDocument/publishDiagnostics`.
+pub async fn send(
+    state: &ServerState,
+    uri: Uri,
+    diagnostics: Vec<Diagnostic>,
+    version: Option<i32>,
+) {
+    let params = PublishDiagnosticsParams {
+        uri,
+        diagnostics,
+        version,
+    };
+    state
+        .output
+        .notify(PublishDiagnostics::METHOD, &params)
+        .await;
 }
 
 /// Re-publishes every open document (after settings or statistics change).

@@ -37,6 +37,8 @@ impl SettingsSources {
 
 pub struct ServerState {
     pub client: Client,
+    /// Where `publishDiagnostics` goes, bypassing tower-lsp (see `output`).
+    pub output: super::output::Output,
     pub documents: DashMap<Uri, Arc<Document>>,
     pub encoding: OnceLock<PositionEncoding>,
     pub workspace_root: OnceLock<Option<PathBuf>>,
@@ -72,9 +74,10 @@ pub struct ServerState {
 }
 
 impl ServerState {
-    pub fn new(client: Client) -> ServerState {
+    pub fn new(client: Client, output: super::output::Output) -> ServerState {
         ServerState {
             client,
+            output,
             documents: DashMap::new(),
             encoding: OnceLock::new(),
             workspace_root: OnceLock::new(),

@@ -37,8 +37,11 @@ pub struct Signals {
     pub order_by_random: bool,
     /// OFFSET.
     pub offset: bool,
-    /// Inside a WHERE or a JOIN's ON condition: a call (a name right before
-    /// `(`), an arithmetic, concatenation or cast operator, or AT (TIME ZONE).
+    /// Inside a WHERE or a JOIN's ON condition: a name that may be a column
+    /// inside a call's parentheses (`f(x`), an arithmetic, concatenation or
+    /// cast operator next to such a name or to parentheses holding one
+    /// (`x + 1`, `(x)::date`, `-(x`), or AT (TIME ZONE). A computation of
+    /// constants alone (`now() - INTERVAL '1 day'`) wraps no column.
     pub computed_condition: bool,
     /// A comma in a FROM list, UPDATE with FROM, or DELETE with USING.
     pub several_from_items: bool,
@@ -82,12 +85,16 @@ enum Word {
     /// RETURNING (and GROUP BY, ORDER BY and OFFSET, matched above). All
     /// reserved in PostgreSQL, so never names but after `.` or AS.
     ClauseEnd,
+    /// TRUE, FALSE and the time functions written without parentheses
+    /// (CURRENT_DATE, LOCALTIMESTAMP, …): reserved, so never a column but
+    /// after `.`; sqlparser reads them as a value or a call.
+    NotAColumn,
 }
 
 /// The word `text` is, if the scan looks for it (ASCII, any case).
 fn word(text: &str) -> Option<Word> {
     // Lower-cased on the stack: most words are names, looked up once each.
-    const LONGEST: usize = "intersect".len();
+    const LONGEST: usize = "current_timestamp".len();
     let bytes = text.as_bytes();
     if bytes.len() > LONGEST {
         return None;
@@ -124,6 +131,8 @@ fn word(text: &str) -> Option<Word> {
         b"where" => Word::Where,
         b"having" | b"window" | b"limit" | b"fetch" | b"union" | b"intersect" | b"except"
         | b"returning" => Word::ClauseEnd,
+        b"true" | b"false" | b"current_date" | b"current_time" | b"current_timestamp"
+        | b"localtime" | b"localtimestamp" => Word::NotAColumn,
         _ => return None,
     })
 }
@@ -188,6 +197,7 @@ impl Signals {
         };
         // What the last token was as a word the scan looks for, if it was one.
         let mut last_word = None;
+        let mut computation = Computation::default();
         for (index, token) in tokens.iter().enumerate() {
             let level = 1u64 << depth;
             let previous = index.checked_sub(1).map(|index| &tokens[index]);
@@ -196,6 +206,9 @@ impl Signals {
                 _ => None,
             };
             let previous_word = std::mem::replace(&mut last_word, this_word);
+            if may_be_column(text, tokens, index, this_word) && computation.column(depth) {
+                signals.computed_condition = true;
+            }
             match token.kind {
                 TokenKind::LParen => {
                     // `name(`: a call, unless the name is IN or EXISTS.
@@ -204,13 +217,12 @@ impl Signals {
                         TokenKind::Word => !matches!(previous_word, Some(Word::In | Word::Exists)),
                         _ => false,
                     });
-                    if after_name && levels.in_condition() {
-                        signals.computed_condition = true;
-                    }
+                    let operand = previous.is_some_and(|previous| is_computing(previous, text));
                     depth += 1;
                     if depth > MAX_LEVEL {
                         return None;
                     }
+                    computation.open(depth, (after_name || operand) && levels.in_condition());
                 }
                 TokenKind::RParen => {
                     // The level ends, and with it whatever was open in it.
@@ -223,6 +235,7 @@ impl Signals {
                         levels.awaiting_where &= !level;
                     }
                     depth -= 1;
+                    computation.close(depth);
                 }
                 TokenKind::Comma if levels.from_list & level != 0 => {
                     signals.several_from_items = true;
@@ -234,8 +247,9 @@ impl Signals {
                     {
                         signals.star = true;
                     }
-                    if operator.contains(['+', '-', '*', '/', '%', '|', ':'])
+                    if is_computing(token, text)
                         && levels.in_condition()
+                        && computation.operand_may_hold_column(text, tokens, index)
                     {
                         signals.computed_condition = true;
                     }
@@ -359,6 +373,7 @@ impl Signals {
                             }
                         }
                         Word::As
+                        | Word::NotAColumn
                         | Word::Group
                         | Word::By
                         | Word::Do
@@ -380,6 +395,127 @@ impl Signals {
         signals.order_by_random = seen.order && seen.random;
         Some(signals)
     }
+}
+
+/// Calls and operands being followed through parentheses, for
+/// `computed_condition`: one bit per parenthesis level, as in [`Levels`].
+#[derive(Default)]
+struct Computation {
+    /// Levels that are a call's arguments or an operator's operand,
+    /// opened inside a condition.
+    computing: u64,
+    /// Levels where a name that may be a column was seen (in them or in
+    /// parentheses inside them).
+    with_column: u64,
+    /// Whether the parentheses closed last held such a name.
+    closed_with_column: bool,
+}
+
+impl Computation {
+    /// Parentheses open; their contents are at `depth`.
+    fn open(&mut self, depth: usize, computing: bool) {
+        let level = 1u64 << depth;
+        self.with_column &= !level;
+        if computing {
+            self.computing |= level;
+        } else {
+            self.computing &= !level;
+        }
+    }
+
+    /// Parentheses close, back to `depth`.
+    fn close(&mut self, depth: usize) {
+        let inner = 1u64 << (depth + 1);
+        self.closed_with_column = self.with_column & inner != 0;
+        self.with_column &= !inner;
+        self.computing &= !inner;
+        if self.closed_with_column {
+            self.with_column |= 1 << depth;
+        }
+    }
+
+    /// A name that may be a column at `depth`: whether it is inside a
+    /// computation.
+    fn column(&mut self, depth: usize) -> bool {
+        self.with_column |= 1 << depth;
+        let this_and_outer = u64::MAX >> (u64::BITS as usize - 1 - depth);
+        self.computing & this_and_outer != 0
+    }
+
+    /// Whether the operator at `index` may have a column as its left
+    /// operand or (but for a cast's type) its right one.
+    fn operand_may_hold_column(&self, text: &str, tokens: &[Token], index: usize) -> bool {
+        let left = index
+            .checked_sub(1)
+            .is_some_and(|before| match tokens[before].kind {
+                TokenKind::RParen => self.closed_with_column,
+                TokenKind::Word | TokenKind::QuotedIdent => {
+                    may_be_column(text, tokens, before, word(tokens[before].text(text)))
+                }
+                kind => !ends_operand(kind),
+            });
+        let is_cast = tokens[index].text(text) == "::";
+        // A parenthesised right operand is followed as a computation (see
+        // the `(` case); a unary operator there is checked on its own.
+        let right = !is_cast
+            && tokens.get(index + 1).is_some_and(|next| match next.kind {
+                TokenKind::Word | TokenKind::QuotedIdent => {
+                    may_be_column(text, tokens, index + 1, word(next.text(text)))
+                }
+                TokenKind::LParen | TokenKind::Operator => false,
+                kind => !ends_operand(kind),
+            });
+        left || right
+    }
+}
+
+/// Tokens on an operator's side that are no column: constants and what
+/// leaves that side empty (a unary operator's left).
+fn ends_operand(kind: TokenKind) -> bool {
+    matches!(
+        kind,
+        TokenKind::Number
+            | TokenKind::String
+            | TokenKind::Param
+            | TokenKind::LParen
+            | TokenKind::RParen
+            | TokenKind::Comma
+            | TokenKind::Semicolon
+            | TokenKind::Operator
+    )
+}
+
+/// An arithmetic, concatenation or cast operator (or one that may be, such
+/// as `->>`: erring towards computation).
+fn is_computing(token: &Token, text: &str) -> bool {
+    token.kind == TokenKind::Operator
+        && token
+            .text(text)
+            .contains(['+', '-', '*', '/', '%', '|', ':'])
+}
+
+/// Whether the token at `index` (the word `as_word` when it is one the scan
+/// looks for) may name a column, as sqlparser reads it: any name but a
+/// function's (`f(`), a typed literal's type (`DATE '…'`, `INTERVAL '…'`),
+/// a cast's type (`::date`) and the reserved words that are constants or
+/// time functions. After `.` anything is a name.
+fn may_be_column(text: &str, tokens: &[Token], index: usize, as_word: Option<Word>) -> bool {
+    let token = &tokens[index];
+    if !matches!(token.kind, TokenKind::Word | TokenKind::QuotedIdent) {
+        return false;
+    }
+    let previous = index.checked_sub(1).map(|before| &tokens[before]);
+    if previous.is_some_and(|previous| previous.kind == TokenKind::Dot) {
+        return true;
+    }
+    let next = tokens.get(index + 1).map(|next| next.kind);
+    if matches!(next, Some(TokenKind::LParen | TokenKind::String)) {
+        return false;
+    }
+    if previous.is_some_and(|previous| previous.text(text) == "::") {
+        return false;
+    }
+    token.kind == TokenKind::QuotedIdent || !matches!(as_word, Some(Word::Null | Word::NotAColumn))
 }
 
 /// Whether the token at `index` has an operator right before or after it,

@@ -47,6 +47,9 @@ fn ordinary_statements_need_no_rule() {
         "SELECT p.id FROM p WHERE p.a = $1 AND p.b IN ($2, $3) ORDER BY p.id, p.name LIMIT 10",
         "SELECT id FROM t WHERE x = 'lower(y) = NULL, * OFFSET 5' -- ORDER BY random()",
         "SELECT id FROM t FOR NO KEY UPDATE",
+        // Computations of constants wrap no column.
+        "SELECT a.id FROM t a WHERE a.created_at > now() - INTERVAL '28 days' \
+         AND a.x = $1::int AND a.d >= current_date - 7 AND a.y = lower('ABC') AND a.z = -1",
     ] {
         assert_eq!(candidates(sql), Vec::<&str>::new(), "{sql}");
         assert_prefilter_sound(sql);
@@ -239,6 +242,30 @@ fn generated_mix_agrees() {
         "x = \"NULL\"",
         "\"random\"() > 0",
         "x = (SELECT max(y) FROM u WHERE u.z + 1 = 2)",
+        "(x)::date = '2024-01-01'",
+        "((x))::date = '2024-01-01'",
+        "2 * (x + 1) = 4",
+        "(x + 1) * 2 = 4",
+        "2 * (1 + (x)) = 4",
+        "lower((x)) = 'a'",
+        "2 * ((x)) = 4",
+        "x[1] + 1 = 2",
+        "CASE WHEN x > 0 THEN x END + 1 = 2",
+        "x::varchar(10) = 'a'",
+        "\"X\" + 1 = 2",
+        "x = $1::int",
+        "x > current_date - 7",
+        "current_date - x > 7",
+        "t.current_date - 1 > 7",
+        "lower('a') = x",
+        "lower(('a')) = x",
+        "-(x) > 3",
+        "x - -y > 0",
+        "t.null + 1 = 2",
+        "coalesce(x, 0) + 1 = 2",
+        "date_trunc('day', x) = '2024-01-01'",
+        "x = now() - interval '1 day' AND y + 1 = 2",
+        "now() - x > interval '1 day'",
         "x = 1",
     ];
     const FROMS: &[&str] = &[

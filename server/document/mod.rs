@@ -3,15 +3,14 @@
 //! Edits re-split only the region they touch and re-analyse only statements
 //! whose text changed; every other statement keeps its `Arc`'d analysis.
 
+mod initial;
 mod resplit;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::analysis::statement::{StatementAnalysis, analyze_checked, analyze_statement};
-use crate::sql::grammar;
-use crate::sql::split::{StatementSpan, split};
+use crate::analysis::statement::{StatementAnalysis, analyze_statement};
+use crate::sql::split::StatementSpan;
 use crate::text::edit::{TextChange, apply_change};
 use crate::text::{LineIndex, PositionEncoding};
 
@@ -48,17 +47,7 @@ pub struct EditOutcome {
 impl Document {
     /// Splits and analyses a whole text, using every core for large files.
     pub fn new(text: String, version: i32) -> Document {
-        let spans = split(&text);
-        let analyses = analyze_all(&text, &spans);
-        let statements = spans
-            .into_iter()
-            .zip(analyses)
-            .map(|(span, analysis)| Statement {
-                text_hash: text_hash(&text[span.range.clone()]),
-                span,
-                analysis,
-            })
-            .collect();
+        let statements = initial::split_and_analyze(&text);
         Document {
             line_index: LineIndex::new(&text),
             text,
@@ -154,77 +143,6 @@ impl Document {
         self.statements.splice(start..start, inserted);
         analyzed
     }
-}
-
-/// Analyses every span. PostgreSQL's grammar runs under a process-wide lock,
-/// so for large files it checks all statements on a thread of its own while
-/// the rest of the analysis (which assumes no syntax error) runs on every
-/// core; the few statements the grammar rejects are analysed again with
-/// their error.
-fn analyze_all(text: &str, spans: &[StatementSpan]) -> Vec<Arc<StatementAnalysis>> {
-    const PARALLEL_THRESHOLD: usize = 256;
-    let texts: Vec<&str> = spans.iter().map(|span| &text[span.range.clone()]).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if texts.len() < PARALLEL_THRESHOLD || threads == 1 {
-        let errors = grammar::check_all(&texts);
-        return texts
-            .iter()
-            .zip(errors)
-            .map(|(text, error)| Arc::new(analyze_checked(text, error)))
-            .collect();
-    }
-    let (mut analyses, errors) = std::thread::scope(|scope| {
-        let grammar = scope.spawn(|| grammar::check_all(&texts));
-        let analyses = analyze_parallel(&texts, threads);
-        (analyses, join(grammar))
-    });
-    for (index, error) in errors.into_iter().enumerate() {
-        if error.is_some() {
-            analyses[index] = Arc::new(analyze_checked(texts[index], error));
-        }
-    }
-    analyses
-}
-
-/// `analyze_checked(text, None)` for every text on `threads` threads, which
-/// take small chunks in turn so that none idles while another has work.
-fn analyze_parallel(texts: &[&str], threads: usize) -> Vec<Arc<StatementAnalysis>> {
-    const CHUNK: usize = 64;
-    let next_chunk = AtomicUsize::new(0);
-    let chunks = texts.len().div_ceil(CHUNK);
-    let worker = || {
-        let mut done = Vec::new();
-        loop {
-            let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
-            if chunk >= chunks {
-                return done;
-            }
-            let start = chunk * CHUNK;
-            let analysed: Vec<Arc<StatementAnalysis>> = texts
-                [start..(start + CHUNK).min(texts.len())]
-                .iter()
-                .map(|text| Arc::new(analyze_checked(text, None)))
-                .collect();
-            done.push((chunk, analysed));
-        }
-    };
-    let mut chunks_done: Vec<(usize, Vec<Arc<StatementAnalysis>>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
-        workers.into_iter().flat_map(join).collect()
-    });
-    chunks_done.sort_unstable_by_key(|(chunk, _)| *chunk);
-    chunks_done
-        .into_iter()
-        .flat_map(|(_, analysed)| analysed)
-        .collect()
-}
-
-/// A worker's result. A panic in analysis is a bug; it is re-raised on this
-/// thread so the caller's panic boundary reports it.
-fn join<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    worker
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 #[cfg(test)]

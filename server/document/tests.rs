@@ -52,9 +52,22 @@ fn a_large_file_is_analysed_as_each_statement_alone() {
             _ => format!("SELECT a, b FROM t{i} WHERE id = {i};\n"),
         })
         .collect();
+    assert!(
+        text.len() > initial::PARALLEL_BYTES,
+        "threaded path not taken"
+    );
     let document = Document::new(text.clone(), 1);
-    assert_eq!(document.statements().len(), 1200);
+    let spans: Vec<_> = document
+        .statements()
+        .iter()
+        .map(|s| s.span.clone())
+        .collect();
+    assert_eq!(spans, crate::sql::split::split(&text));
     for statement in document.statements() {
+        assert_eq!(
+            statement.text_hash,
+            text_hash(document.statement_text(statement))
+        );
         let alone = analyze_statement(document.statement_text(statement));
         assert_eq!(statement.analysis.findings, alone.findings);
         assert_eq!(statement.analysis.syntax_error, alone.syntax_error);

@@ -132,3 +132,61 @@ fn closing_a_document_clears_its_diagnostics() {
     client.did_close(uri);
     client.diagnostics_for(uri, |d| d.is_empty());
 }
+
+/// Large `publishDiagnostics` (written by the server's own output path) and
+/// tower-lsp's responses share stdout: every frame must arrive whole, and
+/// the last publish must be the last version's.
+#[test]
+fn large_publishes_and_responses_interleave_whole() {
+    let (mut client, _) = start(None);
+    let uri = "file:///tmp/optischema-test/large.sql";
+    const STATEMENTS: usize = 3_000;
+    let text: String = (0..STATEMENTS)
+        .map(|i| match i % 3 {
+            0 => format!("SELECT * FROM t{i} WHERE a = NULL;\n"),
+            _ => format!("SELECT a, b FROM t{i} WHERE id = {i};\n"),
+        })
+        .collect();
+    let flagged = STATEMENTS.div_ceil(3);
+    client.did_open(uri, &text);
+    // Edits and hovers while the publishes are being written: toggling a
+    // space after the first line's SELECT leaves the findings as they were.
+    let mut hovers = Vec::new();
+    for version in 2..=9 {
+        let text = if version % 2 == 0 { " " } else { "" };
+        let end = if version % 2 == 0 { 6 } else { 7 };
+        client.did_change(
+            uri,
+            version,
+            json!([{"range": {"start": {"line": 0, "character": 6}, "end": {"line": 0, "character": end}}, "text": text}]),
+        );
+        hovers.push(client.send_request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": version, "character": 2}}),
+        ));
+    }
+    for id in hovers {
+        let hover = client.wait_response(id, "hover", support::DEFAULT_TIMEOUT);
+        assert!(hover.is_ok_and(|hover| !hover.is_null()));
+    }
+    let last = client.wait_notification(
+        "textDocument/publishDiagnostics",
+        |params| params["uri"] == uri && params["version"] == 9,
+        support::DEFAULT_TIMEOUT,
+    );
+    let diagnostics = last["diagnostics"].as_array().unwrap();
+    assert_eq!(
+        diagnostics.len(),
+        2 * flagged,
+        "select-star and null-comparison"
+    );
+    let published = client.notifications_seen("textDocument/publishDiagnostics");
+    let last_version = published
+        .iter()
+        .filter(|params| params["uri"] == uri)
+        .filter_map(|params| params["version"].as_i64())
+        .next_back();
+    assert_eq!(last_version, Some(9));
+    let status = client.shutdown_and_exit();
+    assert!(status.success(), "{}", client.stderr_text());
+}

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 
 use crate::db::conninfo::{ConnSpec, Host};
+use crate::db::error_text::with_causes;
 use crate::db::tls::TlsError;
 
 /// Where the password we sent came from, so an authentication failure can say
@@ -72,19 +73,6 @@ pub enum ConnectError {
         detail: String,
         hint: Option<String>,
     },
-}
-
-/// An error and its causes on one line. tokio-postgres's own `Display` names
-/// only the kind of failure ("db error"); the cause says what happened.
-pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {

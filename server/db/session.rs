@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config};
 
-use crate::db::connect_error::with_causes;
 use crate::db::conninfo::{ConnSpec, Host};
+use crate::db::error_text::with_causes;
 use crate::db::pgpass::{self, PassfileLookup};
 use crate::db::tls::{self, TlsSetup};
 

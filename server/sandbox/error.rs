@@ -5,6 +5,7 @@ use std::fmt;
 use tokio_postgres::error::SqlState;
 
 use crate::db::ConnectError;
+use crate::db::error_text::with_causes;
 
 /// A step of the validation protocol; errors name the one that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,17 +144,4 @@ impl SandboxError {
             | SandboxError::ConnectionLost { step, .. } => Some(*step),
         }
     }
-}
-
-/// An error and its causes on one line: tokio-postgres's own `Display` names
-/// only the kind of failure ("error communicating with the server").
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

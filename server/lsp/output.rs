@@ -7,7 +7,7 @@
 //! `serde_json::Value` tree and then into a string. For a large file's
 //! `publishDiagnostics` (10,000 statements: ~1,700 diagnostics, 640 KB) that
 //! round trip cost more than applying and analysing the edit itself;
-//! serialising the parameters straight into the frame does half the work.
+//! serialising the parameters straight to bytes does half the work.
 //! Frames never interleave: the sink passes on only whole frames, and every
 //! frame goes through one bounded queue, so a client that stops reading
 //! holds the server up just as a blocked stdout would.
@@ -25,7 +25,11 @@ use tokio_util::sync::PollSender;
 const QUEUE_FRAMES: usize = 64;
 
 enum Queued {
-    Bytes(Vec<u8>),
+    /// Whole frames, header included (from the sink).
+    Frames(Vec<u8>),
+    /// A message body; the writer puts its header before it, so a large
+    /// body is never copied into a frame.
+    Body(Vec<u8>),
     /// Answered once everything queued before it has been written.
     Flushed(oneshot::Sender<()>),
 }
@@ -59,7 +63,7 @@ impl Output {
         }
     }
 
-    /// Queues a JSON-RPC notification, serialised straight into its frame.
+    /// Queues a JSON-RPC notification, serialised straight to bytes.
     pub async fn notify(&self, method: &str, params: &impl Serialize) {
         #[derive(Serialize)]
         struct Notification<'a, P> {
@@ -78,7 +82,7 @@ impl Output {
                 return;
             }
         };
-        if self.queue.send(Queued::Bytes(frame(&body))).await.is_err() {
+        if self.queue.send(Queued::Body(body)).await.is_err() {
             tracing::warn!("{method} not sent: the output is closed");
         }
     }
@@ -93,29 +97,28 @@ impl Output {
     }
 }
 
-/// `Content-Length` header and body.
-fn frame(body: &[u8]) -> Vec<u8> {
-    let header = format!("Content-Length: {}\r\n\r\n", body.len());
-    let mut frame = Vec::with_capacity(header.len() + body.len());
-    frame.extend_from_slice(header.as_bytes());
-    frame.extend_from_slice(body);
-    frame
+/// The `Content-Length` header of a frame with `body_len` bytes of body.
+fn header(body_len: usize) -> String {
+    format!("Content-Length: {body_len}\r\n\r\n")
 }
 
 /// The writer thread: writes and flushes each frame until every handle is
 /// gone or the client stops reading.
 fn write_frames(mut writer: impl Write, mut queued: mpsc::Receiver<Queued>) {
     while let Some(item) = queued.blocking_recv() {
-        match item {
-            Queued::Bytes(bytes) => {
-                if let Err(error) = writer.write_all(&bytes).and_then(|()| writer.flush()) {
-                    tracing::warn!("cannot write to the client: {error}");
-                    return;
-                }
-            }
+        let written = match item {
+            Queued::Frames(frames) => writer.write_all(&frames),
+            Queued::Body(body) => writer
+                .write_all(header(body.len()).as_bytes())
+                .and_then(|()| writer.write_all(&body)),
             Queued::Flushed(done) => {
                 let _ = done.send(());
+                continue;
             }
+        };
+        if let Err(error) = written.and_then(|()| writer.flush()) {
+            tracing::warn!("cannot write to the client: {error}");
+            return;
         }
     }
 }
@@ -145,7 +148,7 @@ impl AsyncWrite for FrameSink {
         } else {
             let rest = self.pending.split_off(complete);
             let frames = std::mem::replace(&mut self.pending, rest);
-            if self.queue.send_item(Queued::Bytes(frames)).is_err() {
+            if self.queue.send_item(Queued::Frames(frames)).is_err() {
                 return Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()));
             }
         }
@@ -201,6 +204,10 @@ fn content_length(header: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn frame(body: &[u8]) -> Vec<u8> {
+        [header(body.len()).as_bytes(), body].concat()
+    }
 
     #[test]
     fn complete_frames_stop_before_a_partial_one() {

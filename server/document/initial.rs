@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use super::{Statement, text_hash};
 use crate::analysis::statement::{StatementAnalysis, analyze_checked};
 use crate::sql::grammar::{self, SyntaxError};
-use crate::sql::split::{Splitter, split};
+use crate::sql::split::{Splitter, StatementSpan, split};
 
 /// Texts shorter than this are analysed on the calling thread: starting
 /// threads would cost more than they save.
@@ -29,14 +29,12 @@ pub(super) fn split_and_analyze(text: &str) -> Vec<Statement> {
         let errors = grammar::check_all(&texts);
         return spans
             .into_iter()
+            .zip(texts)
             .zip(errors)
-            .map(|(span, error)| {
-                let statement = &text[span.range.clone()];
-                Statement {
-                    analysis: Arc::new(analyze_checked(statement, error)),
-                    text_hash: text_hash(statement),
-                    span,
-                }
+            .map(|((span, statement), error)| Statement {
+                analysis: Arc::new(analyze_checked(statement, error)),
+                text_hash: text_hash(statement),
+                span,
             })
             .collect();
     }
@@ -87,10 +85,7 @@ fn split_and_analyze_parallel(text: &str, threads: usize) -> Vec<Statement> {
 
 /// Splits `text`, sending every `CHUNK` statements' ranges to each of
 /// `consumers` as soon as they are known; returns every span.
-fn split_in_chunks(
-    text: &str,
-    consumers: &[Sender<Chunk>],
-) -> Vec<crate::sql::split::StatementSpan> {
+fn split_in_chunks(text: &str, consumers: &[Sender<Chunk>]) -> Vec<StatementSpan> {
     let mut spans = Vec::new();
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut chunks = 0;
